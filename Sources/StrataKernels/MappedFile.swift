@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A read-only memory map of a whole file, the backing of CSV ingest and snapshot loading.
+///
+/// The mapping lives as long as the object or any ``ColumnBuffer`` made from it.
+public final class MappedFile: @unchecked Sendable {
+    // SAFETY (Sendable): the mapping is read-only (PROT_READ) and unmapped only in deinit.
+    let base: UnsafeRawPointer?
+    /// The file's size in bytes.
+    public let byteCount: Int
+    /// The path the file was opened from.
+    public let path: String
+
+    /// Maps `path` read-only.
+    ///
+    /// - Throws: ``KernelError/io(path:reason:)`` when the file cannot be opened or mapped.
+    public init(path: String) throws(KernelError) {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(path: path, reason: String(cString: strerror(errno))) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw .io(path: path, reason: "is a directory") }
+        let size = Int(info.st_size)
+        self.byteCount = size
+        if size == 0 {
+            base = nil
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            throw .io(path: path, reason: "cannot map file: " + String(cString: strerror(errno)))
+        }
+        // Sequential access is the common case; the hint is advisory and may be ignored.
+        _ = madvise(address, size, MADV_SEQUENTIAL)
+        self.base = UnsafeRawPointer(address)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), byteCount) }
+    }
+
+    /// Calls `body` with the file's bytes in `range` (default: all of them).
+    public func withBytes<R, E: Error>(in range: Range<Int>? = nil, _ body: (Span<UInt8>) throws(E) -> R) throws(E) -> R
+    {
+        let r = range ?? 0..<byteCount
+        precondition(r.lowerBound >= 0 && r.upperBound <= byteCount, "range outside the file")
+        guard let base, !r.isEmpty else {
+            return try body(Span(_unsafeElements: UnsafeBufferPointer<UInt8>(start: nil, count: 0)))
+        }
+        // SAFETY: the range lies inside the mapping, alive for the call.
+        let pointer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self) + r.lowerBound, count: r.count)
+        return try body(Span(_unsafeElements: pointer))
+    }
+
+    /// Reads a little-endian fixed-width integer at `offset`, or nil when it would pass the end.
+    public func loadInteger<T: FixedWidthInteger>(at offset: Int, as type: T.Type = T.self) -> T? {
+        guard offset >= 0, offset + MemoryLayout<T>.size <= byteCount, let base else { return nil }
+        // SAFETY: bounds checked above; loadUnaligned has no alignment requirement.
+        return T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+
+    /// A column buffer over `count` values stored at `byteOffset`, without copying.
+    ///
+    /// - Returns: nil when the range passes the end of the file or `byteOffset` is not aligned
+    ///   to the element's alignment.
+    public func buffer<Element: BitwiseCopyable>(
+        at byteOffset: Int, count: Int, of type: Element.Type = Element.self
+    ) -> ColumnBuffer<Element>? {
+        let size = count.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+        guard count >= 0, byteOffset >= 0, !size.overflow, byteOffset <= byteCount - size.partialValue,
+            byteOffset % MemoryLayout<Element>.alignment == 0
+        else { return nil }
+        guard let base else { return count == 0 ? ColumnBuffer() : nil }
+        let storage = BufferStorage(borrowing: base, byteCount: byteCount, owner: self)
+        return ColumnBuffer(storage: storage, byteOffset: byteOffset, count: count)
+    }
+}
