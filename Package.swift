@@ -15,9 +15,13 @@ let package = Package(
         .library(name: "StrataKernels", targets: ["StrataKernels"]),
         .library(name: "StrataFrame", targets: ["StrataFrame"]),
         .library(name: "StrataReports", targets: ["StrataReports"]),
+        .library(name: "CreditScoring", targets: ["CreditScoring"]),
+        .library(name: "Segmentation", targets: ["Segmentation"]),
+        .library(name: "PortfolioRisk", targets: ["PortfolioRisk"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -28,10 +32,19 @@ let package = Package(
         .target(name: "StrataKernels", dependencies: ["COpenBLAS"], swiftSettings: strictSettings),
         .target(name: "StrataFrame", dependencies: ["StrataKernels"], swiftSettings: strictSettings),
         .target(name: "StrataReports", dependencies: ["StrataFrame"], swiftSettings: strictSettings),
+        .target(
+            name: "CreditScoring", dependencies: ["StrataFrame", "StrataKernels"], swiftSettings: strictSettings),
+        .target(
+            name: "Segmentation", dependencies: ["StrataFrame", "StrataKernels"], swiftSettings: strictSettings),
+        .target(
+            name: "PortfolioRisk",
+            dependencies: ["StrataFrame", "StrataKernels", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "strata",
             dependencies: [
-                "StrataKernels", "StrataFrame", "StrataReports",
+                "StrataKernels", "StrataFrame", "StrataReports", "CreditScoring", "Segmentation", "PortfolioRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -55,6 +68,21 @@ let package = Package(
         .testTarget(
             name: "StrataReportsTests",
             dependencies: ["StrataReports", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CreditScoringTests",
+            dependencies: ["CreditScoring", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SegmentationTests",
+            dependencies: ["Segmentation", "StrataTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PortfolioRiskTests",
+            dependencies: ["PortfolioRisk", "StrataTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

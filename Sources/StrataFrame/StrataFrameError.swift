@@ -36,7 +36,8 @@ public enum StrataFrameError: Error, Equatable, CustomStringConvertible {
             return "\(file): \(reason)"
         case .tooManyRejects(let file, let rejected, let read, let maxRate):
             let share = read == 0 ? 0 : Double(rejected) / Double(read)
-            return "\(file): \(rejected) of \(read) rows rejected (\(percent(share))), above --max-reject-rate \(percent(maxRate))"
+            return
+                "\(file): \(rejected) of \(read) rows rejected (\(percent(share))), above --max-reject-rate \(percent(maxRate))"
         case .snapshot(let file, let reason):
             return "\(file): not a valid Strata snapshot: \(reason)"
         case .io(let path, let reason):

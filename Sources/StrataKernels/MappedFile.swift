@@ -53,7 +53,8 @@ public final class MappedFile: @unchecked Sendable {
             return try body(Span(_unsafeElements: UnsafeBufferPointer<UInt8>(start: nil, count: 0)))
         }
         // SAFETY: the range lies inside the mapping, alive for the call.
-        let pointer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self) + r.lowerBound, count: r.count)
+        let pointer = UnsafeBufferPointer(
+            start: base.assumingMemoryBound(to: UInt8.self) + r.lowerBound, count: r.count)
         return try body(Span(_unsafeElements: pointer))
     }
 

@@ -84,7 +84,8 @@ import Testing
     @Test func missingValuesAreSkippedInSums() throws {
         let table = try Table(columns: [
             Column(name: "k", values: .category(CategoryValues(["x", "x", "y"]))),
-            Column(name: "v", values: .float64(ColumnBuffer([1, 99, 3])), validity: ValidityBitmap([true, false, true])),
+            Column(
+                name: "v", values: .float64(ColumnBuffer([1, 99, 3])), validity: ValidityBitmap([true, false, true])),
         ])
         let groups = try GroupBy(table, by: ["k"])
         let column = try table.column(named: "v")
