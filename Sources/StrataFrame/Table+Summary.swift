@@ -53,7 +53,9 @@ extension Table {
 
     private func summary(of column: Column, threads: Int) -> ColumnSummary {
         let validity = column.validity
-        func moments<T: BitwiseCopyable>(_ buffer: ColumnBuffer<T>, _ value: @escaping @Sendable (T) -> Double)
+        func moments<T: BitwiseCopyable>(
+            _ buffer: ColumnBuffer<T>, _ value: @escaping @Sendable (T) -> Double
+        )
             -> Moments
         {
             let parts = parallelChunks(count: buffer.count, threads: threads) { _, rows in
