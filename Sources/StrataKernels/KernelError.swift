@@ -7,6 +7,11 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
     case notPositiveDefinite(order: Int)
     /// LAPACK rejected an argument (`info` < 0): a programming error reported as an error.
     case lapackArgument(routine: String, position: Int)
+    /// A square matrix is exactly singular (LAPACK `info` > 0 from an LU factorisation: the
+    /// diagonal element `U(order, order)` is zero, counting from 1).
+    case singular(order: Int)
+    /// A matrix handed to a LAPACK routine holds NaN or an infinity.
+    case notFinite(routine: String)
 
     public var description: String {
         switch self {
@@ -14,6 +19,8 @@ public enum KernelError: Error, Equatable, CustomStringConvertible {
         case .notPositiveDefinite(let order):
             return "matrix is not positive definite (leading minor \(order) is not positive)"
         case .lapackArgument(let routine, let position): return "\(routine): argument \(position) is invalid"
+        case .singular(let order): return "matrix is singular (pivot \(order) is zero)"
+        case .notFinite(let routine): return "\(routine): matrix holds NaN or infinite values"
         }
     }
 }

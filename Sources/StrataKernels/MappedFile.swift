@@ -60,7 +60,7 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Reads a little-endian fixed-width integer at `offset`, or nil when it would pass the end.
     public func loadInteger<T: FixedWidthInteger>(at offset: Int, as type: T.Type = T.self) -> T? {
-        guard offset >= 0, offset + MemoryLayout<T>.size <= byteCount, let base else { return nil }
+        guard offset >= 0, offset <= byteCount - MemoryLayout<T>.size, let base else { return nil }
         // SAFETY: bounds checked above; loadUnaligned has no alignment requirement.
         return T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
@@ -79,5 +79,17 @@ public final class MappedFile: @unchecked Sendable {
         guard let base else { return count == 0 ? ColumnBuffer() : nil }
         let storage = BufferStorage(borrowing: base, byteCount: byteCount, owner: self)
         return ColumnBuffer(storage: storage, byteOffset: byteOffset, count: count)
+    }
+}
+
+extension Span where Element == UInt8 {
+    /// The eight bytes at `offset ..< offset + 8` as a little-endian `UInt64` (bounds-checked):
+    /// lets byte scanners outside this module test eight bytes at a time (SWAR) without pointers.
+    @inlinable
+    public func loadUInt64LE(at offset: Int) -> UInt64 {
+        precondition(offset >= 0 && offset <= count - 8, "loadUInt64LE out of bounds")
+        // SAFETY: the eight bytes lie inside the span (checked above), and every bit pattern is a
+        // valid UInt64; the load has no alignment requirement.
+        return UInt64(littleEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 }

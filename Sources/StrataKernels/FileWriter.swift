@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Writes a file all at once or not at all: bytes go to a temporary file beside the target, and
+/// ``commit()`` flushes them to disk and renames the temporary file over the target.
+///
+/// Until ``commit()`` returns, the target path is untouched: a reader sees the old file (or none),
+/// never half of a new one. A writer dropped without a successful commit removes its temporary
+/// file. Writes are buffered (``defaultBufferSize`` by default); a write at least as large as the
+/// buffer goes straight to the file.
+///
+/// The write methods do not throw: the first failure (disk full, I/O error) is remembered, later
+/// writes are skipped, and ``commit()`` throws it. ``failure`` tells whether one happened already,
+/// for callers that want to stop early. Not thread-safe: one writer per thread.
+///
+/// ```swift
+/// let writer = try AtomicFileWriter(path: "out.csv")
+/// writer.write("a,b\n")
+/// try writer.commit()
+/// ```
+///
+/// C functions used: `open(2)` (O_CREAT | O_EXCL), `write(2)`, `fsync(2)`, `close(2)`,
+/// `rename(2)`, `unlink(2)`, and `fsync(2)` on the directory after the rename.
+public final class AtomicFileWriter {
+    /// The default buffer size: 1 MiB.
+    public static let defaultBufferSize = 1 << 20
+
+    /// The path the file appears at after ``commit()``.
+    public let path: String
+    /// The temporary file the bytes go to until ``commit()``, in the same directory as ``path``.
+    public let temporaryPath: String
+    /// The number of bytes written so far (buffered ones included).
+    public private(set) var byteCount = 0
+    /// The first write failure, if any; ``commit()`` throws it.
+    public private(set) var failure: KernelError?
+
+    private enum State { case open, committed, closed }
+
+    private var fd: Int32
+    private var state = State.open
+    private let buffer: UnsafeMutableRawPointer
+    private let capacity: Int
+    private var used = 0
+
+    /// Creates the temporary file for `path` (mode 0666 less the umask).
+    ///
+    /// - Parameter bufferSize: bytes gathered before a write to the file.
+    /// - Throws: ``KernelError/io(path:reason:)`` when `path` is a directory or the temporary file
+    ///   cannot be created (no such directory, no permission).
+    public init(path: String, bufferSize: Int = AtomicFileWriter.defaultBufferSize) throws(KernelError) {
+        precondition(bufferSize > 0, "buffer size must be positive")
+        self.path = path
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+            throw .io(path: path, reason: "is a directory")
+        }
+        let (directory, name) = AtomicFileWriter.split(path)
+        var descriptor: Int32 = -1
+        var candidate = ""
+        for _ in 0..<16 {
+            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            candidate = directory + "." + name + ".tmp-" + suffix
+            descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if descriptor >= 0 || errno != EEXIST { break }
+        }
+        guard descriptor >= 0 else {
+            throw .io(path: path, reason: "cannot create a temporary file: " + String(cString: strerror(errno)))
+        }
+        self.fd = descriptor
+        self.temporaryPath = candidate
+        self.capacity = bufferSize
+        // SAFETY: `buffer` holds `capacity` bytes, freed in deinit; all copies into it stay
+        // within `used + count <= capacity` (checked in write).
+        self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
+    }
+
+    deinit {
+        if state == .open {
+            close(fd)
+            unlink(temporaryPath)
+        }
+        buffer.deallocate()
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: RawSpan) {
+        precondition(state == .open, "write after commit")
+        byteCount += bytes.byteCount
+        guard failure == nil, bytes.byteCount > 0 else { return }
+        bytes.withUnsafeBytes { raw in
+            // SAFETY: `raw` is valid for the closure; append reads exactly raw.count bytes.
+            append(raw)
+        }
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: [UInt8]) {
+        write(bytes.span.bytes)
+    }
+
+    /// Appends the UTF-8 bytes of `text`.
+    public func write(_ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            // SAFETY: `utf8` is valid for the closure; it is converted to a raw span used inside it.
+            write(RawSpan(_unsafeBytes: UnsafeRawBufferPointer(utf8)))
+        }
+    }
+
+    /// Writes what is buffered, flushes the file to disk (`fsync`), renames it to ``path``
+    /// (replacing a file there) and flushes the directory entry.
+    ///
+    /// After `commit` (successful or not) the writer is finished: a failed commit removes the
+    /// temporary file and leaves ``path`` as it was. The directory `fsync` is best effort (some
+    /// file systems do not support it).
+    ///
+    /// - Throws: ``KernelError/io(path:reason:)`` with the first write failure, or when `fsync`,
+    ///   `close` or `rename` fails.
+    public func commit() throws(KernelError) {
+        precondition(state == .open, "commit called twice")
+        flush()
+        if let failure {
+            abandon()
+            throw failure
+        }
+        if fsync(fd) != 0 {
+            let reason = "cannot flush to disk: " + String(cString: strerror(errno))
+            abandon()
+            throw .io(path: path, reason: reason)
+        }
+        state = .closed
+        if close(fd) != 0 {
+            let reason = "cannot close: " + String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw .io(path: path, reason: reason)
+        }
+        if rename(temporaryPath, path) != 0 {
+            let reason = "cannot rename the temporary file into place: " + String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw .io(path: path, reason: reason)
+        }
+        state = .committed
+        let directory = AtomicFileWriter.split(path).directory
+        let directoryFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            _ = fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    private func abandon() {
+        state = .closed
+        close(fd)
+        unlink(temporaryPath)
+    }
+
+    private func append(_ raw: UnsafeRawBufferPointer) {
+        guard let source = raw.baseAddress else { return }
+        if raw.count >= capacity {
+            flush()
+            writeAll(source, raw.count)
+            return
+        }
+        if used + raw.count > capacity { flush() }
+        // SAFETY: used + raw.count <= capacity after the flush above.
+        (buffer + used).copyMemory(from: source, byteCount: raw.count)
+        used += raw.count
+    }
+
+    private func flush() {
+        guard used > 0 else { return }
+        writeAll(UnsafeRawPointer(buffer), used)
+        used = 0
+    }
+
+    /// Writes `count` bytes from `start`, retrying partial writes and EINTR; records a failure.
+    private func writeAll(_ start: UnsafeRawPointer, _ count: Int) {
+        guard failure == nil else { return }
+        var offset = 0
+        while offset < count {
+            // SAFETY: start + offset ..< start + count lies inside the caller's buffer.
+            let written = systemWrite(fd, start + offset, min(count - offset, 1 << 30))
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = .io(path: path, reason: "cannot write: " + String(cString: strerror(errno)))
+                return
+            }
+            if written == 0 {
+                failure = .io(path: path, reason: "cannot write: no progress")
+                return
+            }
+            offset += written
+        }
+    }
+
+    /// The directory part of `path` with its trailing slash ("" for none), and the file name.
+    static func split(_ path: String) -> (directory: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        return (String(path[...slash]), String(path[path.index(after: slash)...]))
+    }
+}
+
+/// `write(2)` (the methods named `write` of ``AtomicFileWriter`` hide the C function).
+@inline(__always)
+private func systemWrite(_ fd: Int32, _ start: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+        Glibc.write(fd, start, count)
+    #else
+        Darwin.write(fd, start, count)
+    #endif
+}
