@@ -117,16 +117,19 @@ public final class AtomicFileWriter {
     /// temporary file and leaves ``path`` as it was. The directory `fsync` is best effort (some
     /// file systems do not support it).
     ///
+    /// - Parameter durable: when false, skip both `fsync` calls: the file still appears whole or
+    ///   not at all to other readers, but a power cut may lose it. For reproducible outputs (a
+    ///   generated tape) where waiting for the disk buys nothing.
     /// - Throws: ``KernelError/io(path:reason:)`` with the first write failure, or when `fsync`,
     ///   `close` or `rename` fails.
-    public func commit() throws(KernelError) {
+    public func commit(durable: Bool = true) throws(KernelError) {
         precondition(state == .open, "commit called twice")
         flush()
         if let failure {
             abandon()
             throw failure
         }
-        if fsync(fd) != 0 {
+        if durable, fsync(fd) != 0 {
             let reason = "cannot flush to disk: " + String(cString: strerror(errno))
             abandon()
             throw .io(path: path, reason: reason)
@@ -143,6 +146,7 @@ public final class AtomicFileWriter {
             throw .io(path: path, reason: reason)
         }
         state = .committed
+        guard durable else { return }
         let directory = AtomicFileWriter.split(path).directory
         let directoryFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryFD >= 0 {
