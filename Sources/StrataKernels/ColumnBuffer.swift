@@ -178,6 +178,13 @@ public struct ColumnBufferBuilder<Element: BitwiseCopyable>: @unchecked Sendable
         self.count = count
     }
 
+    /// Wraps storage allocated elsewhere in this module (such as lazily zeroed mapped memory).
+    init(storage: BufferStorage, count: Int) {
+        precondition(count * MemoryLayout<Element>.stride <= storage.byteCount, "storage too small")
+        self.storage = storage
+        self.count = count
+    }
+
     /// Calls `body` with a mutable span over `range` (span index 0 is `range.lowerBound`).
     /// Concurrent callers must use disjoint ranges.
     public func withMutableSpan<R, E: Error>(

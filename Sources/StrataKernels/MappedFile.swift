@@ -93,3 +93,39 @@ extension Span where Element == UInt8 {
         return UInt64(littleEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 }
+
+/// Fresh anonymous memory from `mmap`: the kernel zero-fills each page on first touch, so a large
+/// column costs no up-front memset and its page faults land in the (parallel) code that fills it.
+final class AnonymousMemory: @unchecked Sendable {
+    // SAFETY (Sendable): `base` points to `byteCount` readable and writable bytes mapped here
+    // and unmapped only in deinit; writers follow ColumnBufferBuilder's disjoint-range contract.
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+
+    /// Maps `byteCount` (> 0) zero bytes, or nil when the system refuses.
+    init?(byteCount: Int) {
+        precondition(byteCount > 0)
+        guard let address = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            address != MAP_FAILED
+        else { return nil }
+        self.base = address
+        self.byteCount = byteCount
+    }
+
+    deinit { munmap(base, byteCount) }
+}
+
+extension ColumnBufferBuilder {
+    /// Room for `count` zero values like ``init(count:)``, but large buffers (1 MiB and more) come
+    /// from anonymous `mmap` memory that the kernel zeroes page by page on first write, instead
+    /// of a memset up front. For columns filled in parallel right after allocation.
+    public init(lazilyZeroedCount count: Int) {
+        precondition(count >= 0, "negative count")
+        let bytes = count * MemoryLayout<Element>.stride
+        if bytes >= 1 << 20, let memory = AnonymousMemory(byteCount: bytes) {
+            self.init(storage: BufferStorage(borrowing: memory.base, byteCount: bytes, owner: memory), count: count)
+        } else {
+            self.init(count: count)
+        }
+    }
+}

@@ -17,7 +17,11 @@ struct Strata: ParsableCommand {
         commandName: "strata",
         abstract: "Portfolio analytics for bank credit: ingest, scorecards, segments, risk, stress.",
         version: StrataVersion.current,
-        subcommands: []
+        subcommands: [
+            GenerateCommand.self,
+            IngestCommand.self,
+            InspectCommand.self,
+        ]
     )
 
     /// Runs the command line, mapping Strata's errors to one `error:` line and exit code 1.

@@ -1,0 +1,311 @@
+import StrataKernels
+
+/// The byte layout of a CSV file: its header and the cut of its body into chunks of whole records.
+///
+/// Record boundaries follow one rule everywhere (this scan, the tokenizer and the rejects
+/// writer): a record ends at a line feed preceded by an even number of `"` counted from the start
+/// of the body. Well-formed RFC 4180 fields always hold an even number of quotes, so the rule
+/// agrees with a sequential RFC 4180 parser; for malformed quoting it still gives every byte to
+/// exactly one record, whatever the chunking.
+struct CSVLayout: Sendable {
+    /// One chunk: the records that end inside one block of the body.
+    struct Chunk: Sendable {
+        /// Absolute byte range; starts at a record boundary, ends after a record's line end
+        /// (or at the end of the file).
+        let range: Range<Int>
+        /// The 1-based physical line of the first byte of `range`.
+        let firstLine: Int
+        /// Records in the chunk, blank lines included: the chunk's row slots.
+        let records: Int
+        /// The first row slot of the chunk in the output columns.
+        let firstSlot: Int
+        /// True when the chunk holds a NUL byte or a byte >= 0x80, so text fields need checking.
+        let hasSpecialBytes: Bool
+    }
+
+    /// The header's fields, unescaped.
+    let headerFields: [[UInt8]]
+    /// The header's raw bytes (after any byte order mark), line end included.
+    let headerRange: Range<Int>
+    /// The chunks, in file order, covering the body without gaps.
+    let chunks: [Chunk]
+    /// Record slots of all chunks.
+    let totalSlots: Int
+
+    /// Per-block statistics gathered in parallel; combined in block order they locate every
+    /// record boundary whatever quote state a block starts in.
+    struct BlockStats: Sendable {
+        /// True when the block holds an odd number of `"`.
+        var oddQuotes = false
+        /// All line feeds in the block.
+        var lineFeeds = 0
+        /// Per parity of the quotes before it *within the block* (0 even, 1 odd): the number of
+        /// line feeds, the offset of the last one, and the count of all line feeds up to and
+        /// including that last one.
+        var count = (0, 0)
+        var last = (-1, -1)
+        var upToLast = (0, 0)
+        var special = false
+    }
+
+    /// Scans `file` and lays it out.
+    ///
+    /// - Throws: ``StrataFrameError/input(file:reason:)`` for an empty file, a bad header or a
+    ///   file without data rows.
+    static func scan(
+        _ file: MappedFile, label: String, blockBytes: Int, threads: Int
+    ) throws(StrataFrameError)
+        -> CSVLayout
+    {
+        let size = file.byteCount
+        let bomLength =
+            size >= 3
+                && file.withBytes(in: 0..<3) { s in s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF } ? 3 : 0
+        guard size > bomLength else { throw .input(file: label, reason: "empty file: no header row") }
+        let header = try file.withBytes { s throws(StrataFrameError) in
+            try readHeader(s, from: bomLength, label: label)
+        }
+        let bodyStart = header.end
+        guard header.endsWithLineFeed, bodyStart < size else {
+            throw .input(file: label, reason: "no data rows: the file holds only a header")
+        }
+        let blockSize = max(64, blockBytes)
+        let blockCount = (size - bodyStart + blockSize - 1) / blockSize
+        let stats = parallelChunks(count: blockCount, chunkSize: 1, threads: threads) { block, _ in
+            let start = bodyStart + block * blockSize
+            let end = min(size, start + blockSize)
+            return file.withBytes(in: start..<end) { s in scanBlock(s) }
+        }
+        var chunks = [Chunk]()
+        chunks.reserveCapacity(blockCount)
+        var odd = false
+        var lineFeedsBefore = header.lineFeeds
+        var chunkStart = bodyStart
+        var chunkLine = 1 + header.lineFeeds
+        var slots = 0
+        var special = false
+        for block in 0..<blockCount {
+            let st = stats[block]
+            let blockStart = bodyStart + block * blockSize
+            let count = odd ? st.count.1 : st.count.0
+            let last = odd ? st.last.1 : st.last.0
+            let upTo = odd ? st.upToLast.1 : st.upToLast.0
+            special = special || st.special
+            var end = chunkStart
+            var endLine = chunkLine
+            var records = count
+            if count > 0 {
+                end = blockStart + last + 1
+                endLine = 1 + lineFeedsBefore + upTo
+            }
+            if block == blockCount - 1 {
+                if end < size { records += 1 }
+                end = size
+            }
+            if end - chunkStart >= Int(Int32.max) {
+                throw .input(file: label, reason: "a record near line \(chunkLine) is longer than 2 GiB")
+            }
+            chunks.append(
+                Chunk(
+                    range: chunkStart..<end, firstLine: chunkLine, records: records, firstSlot: slots,
+                    hasSpecialBytes: special))
+            slots += records
+            if count > 0 || block == blockCount - 1 {
+                // The next chunk's bytes start here; its special flag starts with this block's
+                // tail, which it shares.
+                special = st.special
+            }
+            chunkStart = end
+            chunkLine = endLine
+            lineFeedsBefore += st.lineFeeds
+            if st.oddQuotes { odd.toggle() }
+        }
+        return CSVLayout(
+            headerFields: header.fields, headerRange: bomLength..<header.end, chunks: chunks, totalSlots: slots)
+    }
+
+    /// Counts quotes and line feeds of one block, per quote parity.
+    ///
+    /// Eight bytes at a time (SWAR): a word without a quote only needs its line feeds counted;
+    /// words holding a quote are walked byte by byte.
+    static func scanBlock(_ s: Span<UInt8>) -> BlockStats {
+        var st = BlockStats()
+        var odd = false
+        var lineFeeds = 0
+        var c0 = 0
+        var c1 = 0
+        var last0 = -1
+        var last1 = -1
+        var up0 = 0
+        var up1 = 0
+        var any: UInt64 = 0
+        var nul = false
+        let n = s.count
+        @inline(__always) func byte(_ i: Int) {
+            let b = s[i]
+            if b == UInt8(ascii: "\"") {
+                odd.toggle()
+            } else if b == UInt8(ascii: "\n") {
+                lineFeeds += 1
+                if odd {
+                    c1 += 1
+                    last1 = i
+                    up1 = lineFeeds
+                } else {
+                    c0 += 1
+                    last0 = i
+                    up0 = lineFeeds
+                }
+            } else if b == 0 {
+                nul = true
+            } else if b >= 0x80 {
+                any |= 0x80
+            }
+        }
+        // Fast path: a block without quotes has every line feed at parity 0. Blocks holding a
+        // quote or a NUL take the byte loop.
+        var i = 0
+        var quoteBits: UInt64 = 0
+        var feeds = 0
+        while i + 16 <= n {
+            let w0 = s.loadUInt64LE(at: i)
+            let w1 = s.loadUInt64LE(at: i + 8)
+            any |= w0 | w1
+            quoteBits |= SWAR.hasZero(w0 ^ SWAR.repeated(UInt8(ascii: "\""))) | SWAR.hasZero(w0)
+            quoteBits |= SWAR.hasZero(w1 ^ SWAR.repeated(UInt8(ascii: "\""))) | SWAR.hasZero(w1)
+            let m0 = SWAR.zeroBytes(w0 ^ SWAR.repeated(UInt8(ascii: "\n"))) >> 7
+            let m1 = SWAR.zeroBytes(w1 ^ SWAR.repeated(UInt8(ascii: "\n"))) >> 7
+            feeds &+= Int(((m0 &+ m1) &* SWAR.ones) >> 56)
+            i += 16
+        }
+        var tailQuote = false
+        for k in i..<n {
+            let b = s[k]
+            if b == UInt8(ascii: "\"") || b == 0 { tailQuote = true }
+            if b == UInt8(ascii: "\n") { feeds += 1 }
+            any |= UInt64(b)
+        }
+        if quoteBits == 0 && !tailQuote {
+            lineFeeds = feeds
+            c0 = feeds
+            up0 = feeds
+            if feeds > 0 {
+                var k = n - 1
+                while s[k] != UInt8(ascii: "\n") { k -= 1 }
+                last0 = k
+            }
+        } else {
+            any = 0
+            nul = false
+            for k in 0..<n { byte(k) }
+        }
+        st.oddQuotes = odd
+        st.lineFeeds = lineFeeds
+        st.count = (c0, c1)
+        st.last = (last0, last1)
+        st.upToLast = (up0, up1)
+        st.special = any & SWAR.high != 0 || nul
+        return st
+    }
+
+    /// The header record: its unescaped fields, where it ends and how many line feeds it holds.
+    struct Header {
+        var fields: [[UInt8]]
+        var end: Int
+        var lineFeeds: Int
+        var endsWithLineFeed: Bool
+    }
+
+    static func readHeader(_ s: Span<UInt8>, from start: Int, label: String) throws(StrataFrameError) -> Header {
+        var fields = [[UInt8]]()
+        var field = [UInt8]()
+        var i = start
+        let n = s.count
+        var lineFeeds = 0
+        func fail(_ reason: String) -> StrataFrameError { .input(file: label, reason: "bad header: " + reason) }
+        while true {
+            field.removeAll()
+            if i < n && s[i] == UInt8(ascii: "\"") {
+                i += 1
+                while true {
+                    guard i < n else { throw fail("unterminated quoted column name") }
+                    let b = s[i]
+                    if b == UInt8(ascii: "\"") {
+                        if i + 1 < n && s[i + 1] == UInt8(ascii: "\"") {
+                            field.append(b)
+                            i += 2
+                            continue
+                        }
+                        i += 1
+                        break
+                    }
+                    if b == UInt8(ascii: "\n") { lineFeeds += 1 }
+                    field.append(b)
+                    i += 1
+                }
+                if i < n && s[i] != UInt8(ascii: ",") && s[i] != UInt8(ascii: "\n")
+                    && !(s[i] == UInt8(ascii: "\r") && (i + 1 == n || s[i + 1] == UInt8(ascii: "\n")))
+                {
+                    throw fail("text after the closing quote of column \(fields.count + 1)")
+                }
+            } else {
+                while i < n {
+                    let b = s[i]
+                    if b == UInt8(ascii: ",") || b == UInt8(ascii: "\n") { break }
+                    if b == UInt8(ascii: "\r") && (i + 1 == n || s[i + 1] == UInt8(ascii: "\n")) { break }
+                    if b == UInt8(ascii: "\"") { throw fail("quote inside unquoted column name \(fields.count + 1)") }
+                    field.append(b)
+                    i += 1
+                }
+            }
+            fields.append(field)
+            if i < n && s[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            break
+        }
+        var endsWithLineFeed = false
+        if i < n && s[i] == UInt8(ascii: "\r") { i += 1 }
+        if i < n && s[i] == UInt8(ascii: "\n") {
+            i += 1
+            lineFeeds += 1
+            endsWithLineFeed = true
+        }
+        if fields.count == 1 && fields[0].isEmpty {
+            throw .input(
+                file: label, reason: i >= n ? "empty file: no header row" : "bad header: the first line is empty")
+        }
+        return Header(fields: fields, end: i, lineFeeds: lineFeeds, endsWithLineFeed: endsWithLineFeed)
+    }
+}
+
+/// Eight-bytes-at-a-time byte tests on little-endian words (H. S. Warren, "Hacker's Delight",
+/// 2nd ed., section 6-1; S. E. Anderson, "Bit Twiddling Hacks").
+enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let high: UInt64 = 0x8080_8080_8080_8080
+    static let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+
+    /// `b` in every byte.
+    @inline(__always)
+    static func repeated(_ b: UInt8) -> UInt64 { ones &* UInt64(b) }
+
+    /// The number of bytes marked 0x80 in `m` (a byte sum by multiplication: the default x86-64
+    /// target has no POPCNT instruction).
+    @inline(__always)
+    static func countMarked(_ m: UInt64) -> Int { Int(((m >> 7) &* ones) >> 56) }
+
+    /// Nonzero exactly when some byte of `x` is zero.
+    @inline(__always)
+    static func hasZero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
+
+    /// 0x80 in exactly the bytes of `x` that are zero.
+    @inline(__always)
+    static func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x) & high }
+
+    /// Nonzero when some byte of `x` is below `n` (n <= 128); the lowest set bit marks the first
+    /// such byte exactly (bits above it may be spurious).
+    @inline(__always)
+    static func firstBelow(_ x: UInt64, _ n: UInt8) -> UInt64 { (x &- repeated(n)) & ~x & high }
+}

@@ -1,0 +1,303 @@
+import StrataKernels
+
+/// A record-level problem found while cutting a chunk into fields.
+struct PendingError: Sendable {
+    /// The record (row slot) within the chunk.
+    var record: Int32
+    /// The error class.
+    var kind: IngestErrorClass
+    /// The file column index, or -1 for the record as a whole.
+    var column: Int32
+    /// Extra facts for the reason: the field count found, the kind of quote error, overflow.
+    var detail: Int64
+}
+
+/// The fields of one chunk: for record `r` and column `j`, `fields[r * columns + j]` packs the
+/// content's byte range relative to the chunk: bits 0-31 its start, bits 32-62 its end, bit 63
+/// set when it is a quoted field holding `""` escapes (its content needs unescaping). A quoted
+/// field's content excludes its quotes.
+struct CSVTokens: Sendable {
+    static let escapedBit: UInt64 = 1 << 63
+
+    @inline(__always) static func lo(_ f: UInt64) -> Int { Int(truncatingIfNeeded: f & 0xFFFF_FFFF) }
+    @inline(__always) static func hi(_ f: UInt64) -> Int { Int(truncatingIfNeeded: (f >> 32) & 0x7FFF_FFFF) }
+    @inline(__always) static func escaped(_ f: UInt64) -> Bool { f >> 63 != 0 }
+
+    /// Record slot states.
+    static let ok: UInt8 = 0
+    static let blank: UInt8 = 1
+    static let rejected: UInt8 = 2
+
+    var columns: Int
+    var records: Int
+    var fields: [UInt64]
+    /// `records + 1` offsets: where each record starts, then the chunk's end.
+    var recordStart: [UInt32]
+    /// Per record: ``ok``, ``blank`` or ``rejected``.
+    var status: [UInt8]
+    /// The first problem of every rejected record, in record order.
+    var errors: [PendingError]
+}
+
+enum CSVTokenizer {
+    /// Quote errors, kept in ``PendingError/detail``.
+    static let unterminatedQuote: Int64 = 0
+    static let quoteInUnquotedField: Int64 = 1
+    static let textAfterClosingQuote: Int64 = 2
+
+    /// Cuts `s` (one chunk: whole records) into fields.
+    ///
+    /// Checks, in this order of precedence per record: quoting, the field count, then NUL bytes
+    /// and UTF-8 validity field by field (only when `checkText`, i.e. the chunk holds a NUL or a
+    /// byte >= 0x80). Blank lines are marked ``CSVTokens/blank``.
+    ///
+    /// - Parameter expectedRecords: the record count the layout scan found; the tokenizer finds
+    ///   the same boundaries (checked).
+    static func tokenize(_ s: Span<UInt8>, columns: Int, expectedRecords: Int, checkText: Bool) -> CSVTokens {
+        var fields = [UInt64](repeating: 0, count: expectedRecords * columns)
+        var recordStart = [UInt32](repeating: 0, count: expectedRecords + 1)
+        var status = [UInt8](repeating: CSVTokens.ok, count: expectedRecords)
+        var errors = [PendingError]()
+        do {
+            var fieldSpan = fields.mutableSpan
+            var startSpan = recordStart.mutableSpan
+            var statusSpan = status.mutableSpan
+            fill(
+                s, columns: columns, expectedRecords: expectedRecords, checkText: checkText, fields: &fieldSpan,
+                recordStart: &startSpan, status: &statusSpan, errors: &errors)
+        }
+        return CSVTokens(
+            columns: columns, records: expectedRecords, fields: fields, recordStart: recordStart, status: status,
+            errors: errors)
+    }
+
+    /// The loop of ``tokenize(_:columns:expectedRecords:checkText:)``, writing through spans.
+    static func fill(
+        _ s: Span<UInt8>, columns: Int, expectedRecords: Int, checkText: Bool, fields: inout MutableSpan<UInt64>,
+        recordStart: inout MutableSpan<UInt32>, status: inout MutableSpan<UInt8>,
+        errors: inout [PendingError]
+    ) {
+        let n = s.count
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let lf = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
+        let structural: UInt64 = 1 << 10 | 1 << 13 | 1 << 34 | 1 << 44
+        var pos = 0
+        var r = 0
+        while pos < n {
+            precondition(r < expectedRecords, "tokenizer found more records than the layout scan")
+            recordStart[r] = UInt32(pos)
+            // A blank line: nothing before its line end.
+            let first = s[pos]
+            if first == lf || (first == cr && (pos + 1 == n || s[pos + 1] == lf)) {
+                status[r] = CSVTokens.blank
+                pos += first == lf ? 1 : (pos + 1 == n ? 1 : 2)
+                r += 1
+                continue
+            }
+            let base = r * columns
+            var j = 0
+            var quoteError: Int64 = -1
+            var quoteColumn = 0
+            let fastEnd = fastRecord(s, start: pos, columns: columns, base: base, fields: &fields)
+            if fastEnd >= 0 {
+                pos = fastEnd
+                j = columns
+            } else {
+                while true {
+                    var contentLo = pos
+                    var contentHi = pos
+                    var escaped = false
+                    // The byte that ends the field: ',', LF, CR (before LF or at the end) or '"';
+                    // 0 at the end of the chunk (a NUL byte is never structural).
+                    var stop: UInt8 = 0
+                    if pos < n && s[pos] == quote {
+                        pos += 1
+                        contentLo = pos
+                        var closed = false
+                        while pos < n {
+                            if pos + 8 <= n {
+                                let quotes = SWAR.zeroBytes(s.loadUInt64LE(at: pos) ^ SWAR.repeated(quote))
+                                if quotes == 0 {
+                                    pos += 8
+                                    continue
+                                }
+                                pos += quotes.trailingZeroBitCount >> 3
+                            }
+                            if s[pos] != quote {
+                                pos += 1
+                                continue
+                            }
+                            if pos + 1 < n && s[pos + 1] == quote {
+                                escaped = true
+                                pos += 2
+                                continue
+                            }
+                            closed = true
+                            break
+                        }
+                        if !closed {
+                            contentHi = n
+                            quoteError = unterminatedQuote
+                            quoteColumn = j
+                            pos = n
+                            break
+                        }
+                        contentHi = pos
+                        pos += 1
+                        if pos < n {
+                            stop = s[pos]
+                            if stop != comma && stop != lf && !(stop == cr && (pos + 1 == n || s[pos + 1] == lf)) {
+                                quoteError = textAfterClosingQuote
+                                quoteColumn = j
+                                pos = skipRecord(s, from: pos)
+                                break
+                            }
+                        }
+                    } else {
+                        while true {
+                            if pos + 8 <= n {
+                                // Skip words with no byte <= ',' (every structural byte is one).
+                                let low = SWAR.firstBelow(s.loadUInt64LE(at: pos), comma + 1)
+                                if low == 0 {
+                                    pos += 8
+                                    continue
+                                }
+                                pos += low.trailingZeroBitCount >> 3
+                            } else if pos >= n {
+                                break
+                            }
+                            let b = s[pos]
+                            // One test for ',', LF, CR and '"' (a bit set per structural byte value).
+                            if b <= comma && (structural >> UInt64(b)) & 1 != 0
+                                && (b != cr || pos + 1 == n || s[pos + 1] == lf)
+                            {
+                                stop = b
+                                break
+                            }
+                            pos += 1
+                        }
+                        contentHi = pos
+                        if stop == quote {
+                            quoteError = quoteInUnquotedField
+                            quoteColumn = j
+                            pos = skipRecord(s, from: pos)
+                            break
+                        }
+                    }
+                    if j < columns {
+                        fields[base + j] =
+                            UInt64(truncatingIfNeeded: contentLo) | UInt64(truncatingIfNeeded: contentHi) << 32
+                            | (escaped ? CSVTokens.escapedBit : 0)
+                    }
+                    j += 1
+                    if stop == comma {
+                        pos += 1
+                        continue
+                    }
+                    if stop != 0 { pos += stop == lf ? 1 : (pos + 1 < n ? 2 : 1) }
+                    break
+                }
+            }
+            if quoteError >= 0 {
+                status[r] = CSVTokens.rejected
+                errors.append(
+                    PendingError(
+                        record: Int32(r), kind: .badQuote, column: Int32(quoteColumn < columns ? quoteColumn : -1),
+                        detail: quoteError))
+            } else if j != columns {
+                status[r] = CSVTokens.rejected
+                errors.append(PendingError(record: Int32(r), kind: .fieldCount, column: -1, detail: Int64(j)))
+            } else if checkText {
+                for c in 0..<columns {
+                    let a = CSVTokens.lo(fields[base + c])
+                    let z = CSVTokens.hi(fields[base + c])
+                    if let at = ByteText.firstNUL(s, a, z) {
+                        status[r] = CSVTokens.rejected
+                        errors.append(
+                            PendingError(record: Int32(r), kind: .nulByte, column: Int32(c), detail: Int64(at)))
+                        break
+                    }
+                    if let at = ByteText.firstInvalidUTF8(s, a, z) {
+                        status[r] = CSVTokens.rejected
+                        errors.append(
+                            PendingError(record: Int32(r), kind: .badUTF8, column: Int32(c), detail: Int64(at)))
+                        break
+                    }
+                }
+            }
+            r += 1
+        }
+        precondition(r == expectedRecords, "tokenizer found \(r) records, the layout scan \(expectedRecords)")
+        recordStart[r] = UInt32(n)
+    }
+
+    /// The common record, cut eight bytes at a time: no quotes, exactly `columns` fields, ending
+    /// in LF or CRLF. Each word yields a mask of its structural bytes (',', LF, CR, '"'), and
+    /// each set bit ends a field, so the scan does not wait on a byte-by-byte search.
+    ///
+    /// - Returns: where the next record starts, or -1 when the record is anything else (a
+    ///   quote, a lone CR, another field count, a blank line, the last bytes of the chunk): the
+    ///   general path then reads it from `start` again.
+    @inline(__always)
+    static func fastRecord(
+        _ s: Span<UInt8>, start: Int, columns: Int, base: Int, fields: inout MutableSpan<UInt64>
+    ) -> Int {
+        let n = s.count
+        var pos = start
+        var fieldStart = start
+        var j = 0
+        while pos + 8 <= n {
+            let w = s.loadUInt64LE(at: pos)
+            var marks =
+                SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: ",")))
+                | SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: "\n")))
+                | SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: "\"")))
+                | SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: "\r")))
+            while marks != 0 {
+                let k = marks.trailingZeroBitCount >> 3
+                let at = pos &+ k
+                let b = UInt8(truncatingIfNeeded: w >> UInt64(k << 3))
+                let packed = UInt64(truncatingIfNeeded: fieldStart) | UInt64(truncatingIfNeeded: at) << 32
+                if b == UInt8(ascii: ",") {
+                    guard j < columns - 1 else { return -1 }
+                    fields[base &+ j] = packed
+                    j &+= 1
+                    fieldStart = at &+ 1
+                } else if b == UInt8(ascii: "\n") {
+                    guard j == columns - 1, at > start else { return -1 }
+                    fields[base &+ j] = packed
+                    return at &+ 1
+                } else if b == UInt8(ascii: "\r") {
+                    guard j == columns - 1, at > start, at + 1 < n, s[at + 1] == UInt8(ascii: "\n") else { return -1 }
+                    fields[base &+ j] = packed
+                    return at &+ 2
+                } else {
+                    return -1
+                }
+                marks &= marks &- 1
+            }
+            pos &+= 8
+        }
+        return -1
+    }
+
+    /// The end of a malformed record: after the first line feed at `from` or later that follows
+    /// an even number of quotes counted from `from` (the record's quotes before `from` are even).
+    static func skipRecord(_ s: Span<UInt8>, from start: Int) -> Int {
+        var odd = false
+        var pos = start
+        let n = s.count
+        while pos < n {
+            let b = s[pos]
+            if b == UInt8(ascii: "\"") {
+                odd.toggle()
+            } else if b == UInt8(ascii: "\n") && !odd {
+                return pos + 1
+            }
+            pos += 1
+        }
+        return n
+    }
+}

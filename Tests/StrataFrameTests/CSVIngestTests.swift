@@ -1,0 +1,205 @@
+import Foundation
+import StrataKernels
+import Testing
+
+@testable import StrataFrame
+
+/// RFC 4180 reading, encodings, line ends, headers and inferred types.
+@Suite("CSV ingest: format")
+struct CSVIngestTests {
+    @Test func readsQuotedFieldsWithCommasQuotesAndNewlines() throws {
+        let csv =
+            "id,name,amount\r\n" + "1,\"Smith, John\",10.5\r\n" + "2,\"She said \"\"hi\"\"\",20\r\n"
+            + "3,\"two\r\nlines\",30\r\n" + "4,,40\r\n" + "5,\"\",50\r\n"
+        let result = try TempCSV.ingest(csv, schema: .inferred)
+        #expect(result.read == 5 && result.accepted == 5 && result.rejected == 0)
+        let table = result.table
+        #expect(table.columnNames == ["id", "name", "amount"])
+        #expect(try table.int64("id").array == [1, 2, 3, 4, 5])
+        let name = try table.column(named: "name")
+        #expect(name.type == .category)
+        #expect(name.text(at: 0) == "Smith, John")
+        #expect(name.text(at: 1) == "She said \"hi\"")
+        #expect(name.text(at: 2) == "two\r\nlines")
+        #expect(!name.isValid(3) && !name.isValid(4), "empty fields (quoted or not) are missing")
+        #expect(name.nullCount == 2)
+        #expect(try table.float64("amount").array == [10.5, 20, 30, 40, 50])
+    }
+
+    @Test func byteOrderMarkAndNoFinalNewline() throws {
+        let text = "\u{FEFF}a,b\n1,x\n2,y"
+        let result = try TempCSV.ingest(text, schema: .inferred)
+        #expect(result.table.columnNames == ["a", "b"], "the BOM is not part of the first name")
+        #expect(try result.table.int64("a").array == [1, 2])
+        #expect(try result.table.column(named: "b").text(at: 1) == "y")
+    }
+
+    @Test func crlfWithoutFinalNewlineAndQuotedLastField() throws {
+        let result = try TempCSV.ingest("a,b\r\n1,\"x\"\r\n2,\"y,z\"", schema: .inferred)
+        #expect(result.read == 2)
+        #expect(try result.table.column(named: "b").text(at: 1) == "y,z")
+    }
+
+    @Test func blankLinesAreNotRecords() throws {
+        let result = try TempCSV.ingest("a,b\n1,2\n\n3,4\r\n\r\n\n", schema: .inferred)
+        #expect(result.read == 2 && result.accepted == 2)
+        #expect(try result.table.int64("b").array == [2, 4])
+    }
+
+    @Test func headerProblemsAreInputErrors() throws {
+        func inputReason(_ text: String, schema: IngestOptions.Schema = .inferred) -> String? {
+            do {
+                _ = try TempCSV.ingest(text, schema: schema)
+                return nil
+            } catch {
+                if case .input(_, let reason) = error { return reason }
+                return "unexpected error \(error)"
+            }
+        }
+        #expect(inputReason("")?.contains("empty file") == true)
+        #expect(inputReason("\u{FEFF}")?.contains("empty file") == true)
+        #expect(inputReason("a,b\n")?.contains("no data rows") == true)
+        #expect(inputReason("a,b")?.contains("no data rows") == true)
+        #expect(inputReason("a,b\n\n\n")?.contains("no data rows") == true)
+        #expect(inputReason("a,b,a\n1,2,3\n")?.contains("duplicate column name 'a'") == true)
+        #expect(inputReason("a,,b\n1,2,3\n")?.contains("empty name") == true)
+        #expect(inputReason("a,\"b\n1,2\n")?.contains("unterminated") == true)
+        let header = LoanTape.columnNames.filter { $0 != "balance" && $0 != "age" }.joined(separator: ",")
+        let missing = inputReason(header + "\n" + String(repeating: "x,", count: 22) + "x\n", schema: .loanTape)
+        #expect(missing?.contains("missing required columns 'balance', 'age'") == true, "\(missing ?? "")")
+    }
+
+    @Test func missingFileIsAnIOError() {
+        #expect(throws: StrataFrameError.self) {
+            _ = try CSVIngest.ingest(path: "/nonexistent/tape.csv")
+        }
+        do {
+            _ = try CSVIngest.ingest(path: "/nonexistent/tape.csv")
+        } catch {
+            guard case .io(let path, _) = error else {
+                Issue.record("expected .io, got \(error)")
+                return
+            }
+            #expect(path == "/nonexistent/tape.csv")
+        }
+    }
+
+    @Test func infersEveryType() throws {
+        var lines = ["i,f,d,c,s,e,mixed,bigint"]
+        for k in 0..<5_000 {
+            let day = String(format: "2024-%02d-%02d", 1 + k % 12, 1 + k % 28)
+            let f = k % 7 == 0 ? "" : "\(Double(k) / 8)"
+            let mixed = k == 4_999 ? "2024-01-01" : "\(k)"
+            lines.append(
+                "\(k - 2500),\(f),\(day),grp\(k % 9),id\(k),,\(mixed),\(k == 0 ? "99999999999999999999" : "1")")
+        }
+        let result = try TempCSV.ingest(lines.joined(separator: "\n") + "\n", schema: .inferred, chunkBytes: 4096)
+        let table = result.table
+        #expect(table.schema.map(\.type) == [.int64, .float64, .date, .category, .string, .string, .string, .float64])
+        #expect(try table.int64("i")[0] == -2500)
+        let f = try table.column(named: "f")
+        #expect(f.nullCount == (0..<5_000).filter { $0 % 7 == 0 }.count)
+        #expect(try table.float64("f")[1] == 0.125)
+        #expect(try table.date("d")[0] == CivilDate(year: 2024, month: 1, day: 1)!.daysSinceEpoch)
+        let c = try table.category("c")
+        #expect(c.dictionary == (0..<9).map { "grp\($0)" }, "categories in order of first appearance")
+        #expect(try table.column(named: "e").nullCount == 5_000, "an all-empty column is an all-missing string")
+        #expect(try table.string("s").value(at: 4_999) == "id4999")
+        #expect(try table.float64("bigint")[0] == 1e20, "integers beyond Int64 make a Float64 column")
+    }
+
+    @Test func distinctLimitDecidesCategoryOrString() throws {
+        func typeOf(distinct: Int) throws -> ColumnType {
+            var lines = ["v"]
+            for k in 0..<(distinct + 10) { lines.append("v\(k % distinct)") }
+            return try TempCSV.ingest(lines.joined(separator: "\n"), schema: .inferred, chunkBytes: 2048)
+                .table.columns[0].type
+        }
+        #expect(try typeOf(distinct: CSVIngest.maxInferredCategories) == .category)
+        #expect(try typeOf(distinct: CSVIngest.maxInferredCategories + 1) == .string)
+    }
+
+    @Test func inferredSchemaRejectsStructuralProblems() throws {
+        let csv = "a,b\n1,2\n3\n4,5,6\n7,\"8\"x\n9,10\n"
+        let result = try TempCSV.ingest(csv, schema: .inferred, rejects: true)
+        #expect(result.read == 5 && result.accepted == 2 && result.rejected == 3)
+        #expect(result.rejectsByReason == ["field_count": 2, "bad_quote": 1])
+        #expect(try result.table.int64("b").array == [2, 10])
+    }
+}
+
+// MARK: - Helpers shared by the ingest tests
+
+/// Writes CSV text to a fresh temporary file and ingests it.
+enum TempCSV {
+    static func directory() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("strata-ingest-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func write(_ text: String, name: String = "tape.csv") -> String {
+        write(Array(text.utf8), name: name)
+    }
+
+    static func write(_ bytes: [UInt8], name: String = "tape.csv") -> String {
+        let path = directory().appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    static func ingest(
+        _ text: String, schema: IngestOptions.Schema = .loanTape, rejects: Bool = false, threads: Int = 2,
+        chunkBytes: Int? = nil, maxRejectRate: Double = 1
+    ) throws(StrataFrameError) -> IngestResult {
+        try ingest(
+            bytes: Array(text.utf8), schema: schema, rejects: rejects, threads: threads, chunkBytes: chunkBytes,
+            maxRejectRate: maxRejectRate)
+    }
+
+    static func ingest(
+        bytes: [UInt8], schema: IngestOptions.Schema = .loanTape, rejects: Bool = false, threads: Int = 2,
+        chunkBytes: Int? = nil, maxRejectRate: Double = 1
+    ) throws(StrataFrameError) -> IngestResult {
+        let path = write(bytes)
+        var options = IngestOptions(
+            schema: schema, rejectsPath: rejects ? path + ".rejects.csv" : nil, maxRejectRate: maxRejectRate,
+            threads: threads)
+        if let chunkBytes { options.chunkBytes = chunkBytes }
+        return try CSVIngest.ingest(path: path, options: options)
+    }
+}
+
+/// Builds loan tapes row by row from a valid default loan.
+struct TapeBuilder {
+    static let defaults: [String: String] = [
+        "loan_id": "L1", "customer_id": "C1", "as_of_date": "2024-06-30", "origination_date": "2020-01-15",
+        "product": "mortgage", "region": "north", "industry": "retail", "principal": "250000.00",
+        "balance": "180000.50", "credit_limit": "250000.00", "interest_rate": "0.0435", "term_months": "360",
+        "remaining_months": "300", "annual_income": "85000", "debt_to_income": "0.35", "employment_years": "4.5",
+        "age": "42", "credit_history_months": "120", "delinquencies_2y": "0", "inquiries_6m": "1",
+        "utilization": "0.45", "collateral_value": "320000", "days_past_due": "0", "classification": "normal",
+        "defaulted_12m": "0",
+    ]
+
+    var columns = LoanTape.columnNames
+    var lines: [String] = []
+
+    init(columns: [String] = LoanTape.columnNames) {
+        self.columns = columns
+        lines.append(columns.joined(separator: ","))
+    }
+
+    /// A row with a unique loan id `L<n>` unless overridden; values are written as given (no quoting).
+    mutating func add(_ overrides: [String: String] = [:]) {
+        var values = TapeBuilder.defaults
+        values["loan_id"] = "L\(lines.count)"
+        for (key, value) in overrides { values[key] = value }
+        lines.append(columns.map { values[$0] ?? "" }.joined(separator: ","))
+    }
+
+    /// A raw line as is.
+    mutating func addRaw(_ line: String) { lines.append(line) }
+
+    var text: String { lines.joined(separator: "\n") + "\n" }
+}
