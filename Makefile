@@ -28,9 +28,10 @@ demo: release
 	$(STRATA) ingest $(DEMO_DIR)/tape.csv --out $(DEMO_DIR)/book.strata --rejects $(DEMO_DIR)/rejects.csv
 	$(STRATA) inspect $(DEMO_DIR)/book.strata
 
-## test: install what is needed, build, run every test.
+## test: install what is needed, build, run every test. CI adds SWIFT_FLAGS="-Xswiftc -warnings-as-errors".
+SWIFT_FLAGS ?=
 test: setup
-	swift build --build-tests
+	swift build --build-tests $(SWIFT_FLAGS)
 	swift test --skip-build
 
 lint:
