@@ -144,7 +144,7 @@ enum TempCSV {
 
     static func write(_ bytes: [UInt8], name: String = "tape.csv") -> String {
         let path = directory().appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 
