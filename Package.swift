@@ -31,7 +31,7 @@ let package = Package(
         ),
         .target(name: "StrataKernels", dependencies: ["COpenBLAS"], swiftSettings: strictSettings),
         .target(name: "StrataFrame", dependencies: ["StrataKernels"], swiftSettings: strictSettings),
-        .target(name: "StrataReports", dependencies: ["StrataFrame"], swiftSettings: strictSettings),
+        .target(name: "StrataReports", dependencies: ["StrataFrame", "StrataKernels"], swiftSettings: strictSettings),
         .target(
             name: "CreditScoring", dependencies: ["StrataFrame", "StrataKernels"], swiftSettings: strictSettings),
         .target(
@@ -73,16 +73,19 @@ let package = Package(
         .testTarget(
             name: "CreditScoringTests",
             dependencies: ["CreditScoring", "StrataTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SegmentationTests",
             dependencies: ["Segmentation", "StrataTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PortfolioRiskTests",
             dependencies: ["PortfolioRisk", "StrataTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -178,6 +178,17 @@ public struct ColumnBufferBuilder<Element: BitwiseCopyable>: @unchecked Sendable
         self.count = count
     }
 
+    /// Allocates room for `count` values without zero-filling them, for callers that write every
+    /// value (each chunk its own range) before ``finish(count:)``: the pages are first touched by
+    /// the parallel writers instead of by one thread zeroing them. Values never written read as
+    /// whatever the memory held (plain data, never uninitialised references: `Element` is
+    /// `BitwiseCopyable`).
+    public init(uninitializedCount count: Int) {
+        precondition(count >= 0, "negative count")
+        self.storage = BufferStorage(byteCount: count * MemoryLayout<Element>.stride, zeroed: false)
+        self.count = count
+    }
+
     /// Wraps storage allocated elsewhere in this module (such as lazily zeroed mapped memory).
     init(storage: BufferStorage, count: Int) {
         precondition(count * MemoryLayout<Element>.stride <= storage.byteCount, "storage too small")

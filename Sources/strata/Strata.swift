@@ -18,9 +18,9 @@ struct Strata: ParsableCommand {
         abstract: "Portfolio analytics for bank credit: ingest, scorecards, segments, risk, stress.",
         version: StrataVersion.current,
         subcommands: [
-            GenerateCommand.self,
-            IngestCommand.self,
-            InspectCommand.self,
+            GenerateCommand.self, IngestCommand.self, InspectCommand.self, RiskCommand.self, IRBCommand.self,
+            MigrateCommand.self, WatchCommand.self, VintageCommand.self, SegmentCommand.self, TiersCommand.self,
+            ScorecardCommand.self, ScoreCommand.self,
         ]
     )
 
