@@ -27,6 +27,8 @@ demo: release
 	$(STRATA) generate --loans $(DEMO_LOANS) --seed 42 --as-of 2026-06-30 --out $(DEMO_DIR)/tape.csv
 	$(STRATA) ingest $(DEMO_DIR)/tape.csv --out $(DEMO_DIR)/book.strata --rejects $(DEMO_DIR)/rejects.csv
 	$(STRATA) inspect $(DEMO_DIR)/book.strata
+	$(STRATA) scorecard fit $(DEMO_DIR)/book.strata --holdout 0.3 --seed 42 --out $(DEMO_DIR)/model.json --export $(DEMO_DIR)/scorecard
+	$(STRATA) score $(DEMO_DIR)/book.strata --model $(DEMO_DIR)/model.json --out $(DEMO_DIR)/scored.strata
 
 ## test: install what is needed, build, run every test. CI adds SWIFT_FLAGS="-Xswiftc -warnings-as-errors".
 SWIFT_FLAGS ?=
