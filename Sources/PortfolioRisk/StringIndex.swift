@@ -4,13 +4,13 @@ import StrataKernels
 /// Dense ids for the distinct values of a string column (customer ids, loan ids), with lookups
 /// of other strings.
 ///
-/// Strings are hashed (FNV-1a over the UTF-8 bytes, with a final mix) and split by the top four
-/// bits of the hash into 16 shards, built in parallel; each shard is an open-addressing table
+/// Strings are hashed (FNV-1a over the UTF-8 bytes, with a final mix) and split by the top ten
+/// bits of the hash into 1 024 shards (small enough for each table to stay in cache), built in parallel; each shard is an open-addressing table
 /// whose hash matches are confirmed by comparing bytes, so distinct strings never share an id.
 /// Ids are numbered shard by shard, in row order within a shard: the numbering depends on the
 /// data only, never on the thread count. No `String` is made per row.
 struct StringIndex: Sendable {
-    static let shardBits = 4
+    static let shardBits = 10
     static var shardCount: Int { 1 << shardBits }
 
     /// The id of every row of the indexed column.
@@ -48,13 +48,46 @@ struct StringIndex: Sendable {
             }
         }
         let hashBuffer = hashes.finish()
-        let localIDs = ColumnBufferBuilder<UInt32>(uninitializedCount: n)
         let shift = UInt64(64 - Self.shardBits)
-        let shards = parallelChunks(count: Self.shardCount, chunkSize: 1, threads: threads) { shard, _ in
-            var rowsInShard = 0
-            hashBuffer.withSpan { hashSpan in
-                for row in 0..<n where Int(hashSpan[row] >> shift) == shard { rowsInShard += 1 }
+        let shardCount = Self.shardCount
+        // Rows grouped by shard (a counting sort, rows ascending within a shard), so each shard
+        // visits only its own rows.
+        let counts = parallelChunks(count: n, threads: threads) { _, rows in
+            var local = [Int](repeating: 0, count: shardCount)
+            hashBuffer.withSpan(in: rows) { hashSpan in
+                for i in 0..<rows.count { local[Int(hashSpan[i] >> shift)] += 1 }
             }
+            return local
+        }
+        var shardStarts = [Int](repeating: 0, count: shardCount + 1)
+        for chunk in counts { for s in 0..<shardCount { shardStarts[s + 1] += chunk[s] } }
+        for s in 0..<shardCount { shardStarts[s + 1] += shardStarts[s] }
+        var chunkStarts = [[Int]]()
+        var running = Array(shardStarts.prefix(shardCount))
+        for chunk in counts {
+            chunkStarts.append(running)
+            for s in 0..<shardCount { running[s] += chunk[s] }
+        }
+        let starts = chunkStarts
+        let byShardBuilder = ColumnBufferBuilder<UInt32>(uninitializedCount: n)
+        let hashByShardBuilder = ColumnBufferBuilder<UInt64>(uninitializedCount: n)
+        _ = parallelChunks(count: n, threads: threads) { chunk, rows in
+            var next = starts[chunk]
+            hashBuffer.withSpan(in: rows) { hashSpan in
+                for i in 0..<rows.count {
+                    let s = Int(hashSpan[i] >> shift)
+                    byShardBuilder.set(next[s], UInt32(rows.lowerBound + i))
+                    hashByShardBuilder.set(next[s], hashSpan[i])
+                    next[s] += 1
+                }
+            }
+        }
+        let byShard = byShardBuilder.finish()
+        let hashByShard = hashByShardBuilder.finish()
+        let bounds = shardStarts
+        let localIDs = ColumnBufferBuilder<UInt32>(uninitializedCount: n)
+        let shards = parallelChunks(count: shardCount, chunkSize: 1, threads: threads) { shard, _ in
+            let rowsInShard = bounds[shard + 1] - bounds[shard]
             var capacity = 16
             while capacity < 2 * rowsInShard { capacity <<= 1 }
             let mask = capacity - 1
@@ -64,29 +97,32 @@ struct StringIndex: Sendable {
             firstRows.reserveCapacity(rowsInShard)
             values.offsets.withSpan { offsets in
                 values.bytes.withSpan { bytes in
-                    hashBuffer.withSpan { hashSpan in
-                        for row in 0..<n where Int(hashSpan[row] >> shift) == shard {
-                            let hash = hashSpan[row]
-                            let start = Int(offsets[row])
-                            let end = Int(offsets[row + 1])
-                            var slot = Int(truncatingIfNeeded: hash) & mask
-                            while true {
-                                let id = slotIDs[slot]
-                                if id == 0 {
-                                    firstRows.append(row)
-                                    slotIDs[slot] = UInt32(firstRows.count)
-                                    slotHashes[slot] = hash
-                                    localIDs.set(row, UInt32(firstRows.count - 1))
-                                    break
-                                }
-                                if slotHashes[slot] == hash {
-                                    let other = firstRows[Int(id) - 1]
-                                    if Self.equal(bytes, start, end, Int(offsets[other]), Int(offsets[other + 1])) {
-                                        localIDs.set(row, id - 1)
+                    hashByShard.withSpan(in: bounds[shard]..<bounds[shard + 1]) { memberHashes in
+                        byShard.withSpan(in: bounds[shard]..<bounds[shard + 1]) { members in
+                            for m in 0..<members.count {
+                                let row = Int(members[m])
+                                let hash = memberHashes[m]
+                                var slot = Int(truncatingIfNeeded: hash) & mask
+                                while true {
+                                    let id = slotIDs[slot]
+                                    if id == 0 {
+                                        firstRows.append(row)
+                                        slotIDs[slot] = UInt32(firstRows.count)
+                                        slotHashes[slot] = hash
+                                        localIDs.set(row, UInt32(firstRows.count - 1))
                                         break
                                     }
+                                    if slotHashes[slot] == hash {
+                                        let other = firstRows[Int(id) - 1]
+                                        let start = Int(offsets[row])
+                                        let end = Int(offsets[row + 1])
+                                        if Self.equal(bytes, start, end, Int(offsets[other]), Int(offsets[other + 1])) {
+                                            localIDs.set(row, id - 1)
+                                            break
+                                        }
+                                    }
+                                    slot = (slot + 1) & mask
                                 }
-                                slot = (slot + 1) & mask
                             }
                         }
                     }

@@ -202,6 +202,12 @@ public enum KMeansKernel {
     }
 
     @inline(__always)
+    static func load8(_ p: UnsafePointer<Double>) -> SIMD8<Double> {
+        // SAFETY: callers pass p with eight readable values after it.
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Double>.self)
+    }
+
+    @inline(__always)
     static func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
         // SAFETY: callers pass p with four readable values after it.
         UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
@@ -294,23 +300,23 @@ public enum KMeansKernel {
                     scaled, Int32(d), x + start, Int32(m), 0.0, D, Int32(w))
                 if accumulate { H.update(repeating: 0, count: k * w) }
                 var i = 0
-                while i &+ 4 <= w {
-                    var best = SIMD4<Double>(repeating: .infinity)
-                    var bestIndex = SIMD4<Int64>(repeating: 0)
-                    // SAFETY: j < k and i + 3 < w, inside the k × w result.
+                while i &+ 8 <= w {
+                    var best = SIMD8<Double>(repeating: .infinity)
+                    var bestIndex = SIMD8<Int64>(repeating: 0)
+                    // SAFETY: j < k and i + 7 < w, inside the k × w result.
                     var p = D + i
                     for j in 0..<k {
-                        let dist = SIMD4<Double>(repeating: norms[j]) + load4(p)
+                        let dist = SIMD8<Double>(repeating: norms[j]) + load8(p)
                         p += w
                         let better = dist .< best
                         best.replace(with: dist, where: better)
-                        bestIndex.replace(with: SIMD4(repeating: Int64(j)), where: better)
+                        bestIndex.replace(with: SIMD8(repeating: Int64(j)), where: better)
                     }
-                    for r in 0..<4 {
+                    for r in 0..<8 {
                         let j = Int(truncatingIfNeeded: bestIndex[r])
                         changed &+= label(start &+ i &+ r, j, accumulate ? H + (j &* w &+ i &+ r) : nil, sink: sink)
                     }
-                    i &+= 4
+                    i &+= 8
                 }
                 while i < w {
                     var best = Double.infinity
