@@ -29,6 +29,7 @@ demo: release
 	$(STRATA) inspect $(DEMO_DIR)/book.strata
 	$(STRATA) scorecard fit $(DEMO_DIR)/book.strata --holdout 0.3 --seed 42 --out $(DEMO_DIR)/model.json --export $(DEMO_DIR)/scorecard
 	$(STRATA) score $(DEMO_DIR)/book.strata --model $(DEMO_DIR)/model.json --out $(DEMO_DIR)/scored.strata
+	$(STRATA) risk $(DEMO_DIR)/scored.strata --by product,grade --out $(DEMO_DIR)/risk.md
 
 ## test: install what is needed, build, run every test. CI adds SWIFT_FLAGS="-Xswiftc -warnings-as-errors".
 SWIFT_FLAGS ?=
