@@ -87,6 +87,8 @@ public enum KMeansKernel {
 
     /// Values of GEMM output kept per sub-block (stays in L2 while the argmin reads it).
     static let scratchDoubles = 8192
+    /// How many rows ahead the vector kernel prefetches.
+    static let prefetchDistance = 512
 
     /// Assigns every row of a block to its nearest centroid and, when `sums` is not empty, adds
     /// each row (times its weight) to its centroid's sum: one fused pass over the block.
@@ -221,6 +223,14 @@ public enum KMeansKernel {
         var changed = 0
         var i = 0
         while i &+ 4 <= m {
+            if i & 7 == 0 && i &+ prefetchDistance < m {
+                // SAFETY: a prefetch never faults; the addresses lie inside the block anyway.
+                var q = x + (i &+ prefetchDistance)
+                for _ in 0..<d {
+                    strata_prefetch(q)
+                    q += m
+                }
+            }
             var best = SIMD4<Double>(repeating: .infinity)
             var bestIndex = SIMD4<Int64>(repeating: 0)
             // SAFETY: i + 3 < m, so x + f·m + i has four values for every f < d; the coefficient
@@ -299,8 +309,21 @@ public enum KMeansKernel {
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(w), Int32(d), 1.0,
                     scaled, Int32(d), x + start, Int32(m), 0.0, D, Int32(w))
                 if accumulate { H.update(repeating: 0, count: k * w) }
+                // While this sub-block's argmin runs, prefetch the next sub-block (one line per
+                // feature per 8 rows), so the next GEMM finds it in cache: memory and compute
+                // overlap instead of alternating.
+                let next = start &+ w
+                let ahead = min(width, m &- next)
                 var i = 0
                 while i &+ 8 <= w {
+                    if i < ahead {
+                        // SAFETY: a prefetch never faults; the addresses lie inside the block anyway.
+                        var q = x + (next &+ i)
+                        for _ in 0..<d {
+                            strata_prefetch(q)
+                            q += m
+                        }
+                    }
                     var best = SIMD8<Double>(repeating: .infinity)
                     var bestIndex = SIMD8<Int64>(repeating: 0)
                     // SAFETY: j < k and i + 7 < w, inside the k × w result.
