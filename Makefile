@@ -29,7 +29,8 @@ demo: release
 	$(STRATA) inspect $(DEMO_DIR)/book.strata
 	$(STRATA) scorecard fit $(DEMO_DIR)/book.strata --holdout 0.3 --seed 42 --out $(DEMO_DIR)/model.json --export $(DEMO_DIR)/scorecard
 	$(STRATA) score $(DEMO_DIR)/book.strata --model $(DEMO_DIR)/model.json --out $(DEMO_DIR)/scored.strata
-	$(STRATA) risk $(DEMO_DIR)/scored.strata --by product,grade --out $(DEMO_DIR)/risk.md
+	$(STRATA) segment $(DEMO_DIR)/scored.strata --log annual_income,balance --k 6 --seed 42 --out $(DEMO_DIR)/segments.md --assignments $(DEMO_DIR)/segmented.strata
+	$(STRATA) risk $(DEMO_DIR)/segmented.strata --by product,grade --out $(DEMO_DIR)/risk.md
 
 ## test: install what is needed, build, run every test. CI adds SWIFT_FLAGS="-Xswiftc -warnings-as-errors".
 SWIFT_FLAGS ?=
