@@ -388,7 +388,8 @@ def main():
         files = prepare(args, strata, loans)
         for op in args.only:
             runners = runners_for(op, files, strata)
-            warm(files["csv"] if op != "load" else files["strata"])
+            for path in sorted({arg for _, argv in runners for arg in argv if arg in files.values()}):
+                warm(path)
             for threads in thread_counts:
                 samples = measure(op, runners, threads, args.repeat)
                 table += summarise(op, threads, loans, samples, runners[0][0])
