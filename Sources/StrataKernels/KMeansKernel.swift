@@ -63,10 +63,13 @@ public struct KMeansCentroids: Sendable {
 /// Ties go to the lowest centroid index (strict `<` in index order), as `argmin` does. Two
 /// methods compute `|c_j|² − 2·x·c_j`; they can differ in the last bits, so rows that are exact
 /// ties to rounding may be labelled differently by the two:
-/// - ``Method/blas``: `cblas_dgemm` on sub-blocks, `D (k × m') = (−2·C) · X_block`, then
-///   `|c_j|² + D[j, i]` (the order of operations of scikit-learn's `_gemm` with `beta = 1`).
+/// - ``Method/blas``: per sub-block of up to 8,192/k rows, `D (k × w) = (−2·C)·X_sub` by
+///   `cblas_dgemm`, then `|c_j|² + D[j, i]` (the order of operations of scikit-learn's `_gemm`
+///   with `beta = 1`), an argmin over eight rows at a time, a one-hot matrix `H` of the labels
+///   (times the weights) and the centroid sums `S += H·X_subᵀ` by a second `cblas_dgemm`. While
+///   one sub-block is reduced, the next one is prefetched.
 /// - ``Method/simd``: a hand-vectorised loop over four rows at a time, `|c_j|² + Σ_f x_f·(−2·c_jf)`
-///   accumulated in feature order.
+///   accumulated in feature order, then the row added to its centroid's sums.
 ///
 /// Every function is deterministic: the result depends only on its inputs (OpenBLAS runs on one
 /// thread inside Strata's parallel regions).
@@ -98,8 +101,8 @@ public enum KMeansKernel {
     /// sums[label_i] += w_i · x_i,  clusterWeights[label_i] += w_i      (w_i = 1 without weights)
     /// ```
     ///
-    /// Within the block, sums are added row after row, so the partial sums are a deterministic
-    /// function of the block.
+    /// The partial sums are a deterministic function of the block (row after row for `.simd`, a
+    /// single-threaded GEMM per sub-block for `.blas`).
     ///
     /// - Parameters:
     ///   - block: `d × m` feature-major values (see the type's documentation), at least `d·m`.
@@ -111,7 +114,8 @@ public enum KMeansKernel {
     ///   - clusterWeights: `k` weight totals to add to (ignored when `sums` is empty).
     ///   - method: how distance products are computed.
     /// - Returns: the number of labels that changed.
-    /// - Complexity: O(m·k·d), no heap allocation.
+    /// - Complexity: O(m·k·d); `.blas` uses a scratch of 16,384 values (on the stack when the
+    ///   stack allows, else one heap allocation per call).
     public static func assign(
         block: Span<Double>, rows m: Int, centroids: KMeansCentroids, weights: Span<Double>,
         labels: inout MutableSpan<UInt32>, sums: inout MutableSpan<Double>, clusterWeights: inout MutableSpan<Double>,

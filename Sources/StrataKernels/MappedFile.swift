@@ -58,6 +58,34 @@ public final class MappedFile: @unchecked Sendable {
         return try body(Span(_unsafeElements: pointer))
     }
 
+    /// Unmaps the whole pages inside `range` from this process without changing the file: the
+    /// bytes stay in the page cache and map back in on the next access. A reader that goes
+    /// through a large file once calls it behind itself, so resident memory holds the pages in
+    /// use rather than the whole file.
+    public func releasePages(in range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        precondition(range.lowerBound >= 0 && range.upperBound <= byteCount, "range outside the file")
+        let page = MappedFile.pageSize
+        let first = (range.lowerBound + page - 1) / page * page
+        // The file's last partial page counts as whole: nothing else lives in it.
+        let last = range.upperBound == byteCount ? range.upperBound : range.upperBound / page * page
+        guard last > first else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base) + first, last - first, MADV_DONTNEED)
+    }
+
+    /// Maps the pages of `range` in one call ahead of reading them (`MADV_POPULATE_READ`, Linux
+    /// 5.14+): much cheaper than taking a page fault per few pages on first access. Advisory:
+    /// older kernels refuse it and the pages fault in as usual.
+    public func prefetchPages(in range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        precondition(range.lowerBound >= 0 && range.upperBound <= byteCount, "range outside the file")
+        let page = MappedFile.pageSize
+        let first = range.lowerBound / page * page
+        _ = madvise(UnsafeMutableRawPointer(mutating: base) + first, range.upperBound - first, MADV_POPULATE_READ)
+    }
+
+    static let pageSize = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+
     /// Reads a little-endian fixed-width integer at `offset`, or nil when it would pass the end.
     public func loadInteger<T: FixedWidthInteger>(at offset: Int, as type: T.Type = T.self) -> T? {
         guard offset >= 0, offset <= byteCount - MemoryLayout<T>.size, let base else { return nil }
@@ -103,11 +131,16 @@ final class AnonymousMemory: @unchecked Sendable {
     let byteCount: Int
 
     /// Maps `byteCount` (> 0) zero bytes, or nil when the system refuses.
-    init?(byteCount: Int) {
+    ///
+    /// - Parameter populate: map every page now, in one call (`MADV_POPULATE_WRITE`, Linux
+    ///   5.14+), instead of one page fault per 4 KiB page on first write: measured here about
+    ///   0.3 s per GiB against 0.4-0.55 s. Advisory: older kernels fault the pages in as usual.
+    init?(byteCount: Int, populate: Bool = false) {
         precondition(byteCount > 0)
         guard let address = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
             address != MAP_FAILED
         else { return nil }
+        if populate { _ = madvise(address, byteCount, MADV_POPULATE_WRITE) }
         self.base = address
         self.byteCount = byteCount
     }
@@ -119,10 +152,13 @@ extension ColumnBufferBuilder {
     /// Room for `count` zero values like ``init(count:)``, but large buffers (1 MiB and more) come
     /// from anonymous `mmap` memory that the kernel zeroes page by page on first write, instead
     /// of a memset up front. For columns filled in parallel right after allocation.
-    public init(lazilyZeroedCount count: Int) {
+    ///
+    /// - Parameter populate: map all pages at once now (see ``AnonymousMemory``), for callers
+    ///   that allocate several columns in parallel and fill them all.
+    public init(lazilyZeroedCount count: Int, populate: Bool = false) {
         precondition(count >= 0, "negative count")
         let bytes = count * MemoryLayout<Element>.stride
-        if bytes >= 1 << 20, let memory = AnonymousMemory(byteCount: bytes) {
+        if bytes >= 1 << 20, let memory = AnonymousMemory(byteCount: bytes, populate: populate) {
             self.init(storage: BufferStorage(borrowing: memory.base, byteCount: bytes, owner: memory), count: count)
         } else {
             self.init(count: count)

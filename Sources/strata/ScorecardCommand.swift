@@ -210,12 +210,9 @@ struct ScorecardShowCommand: ParsableCommand {
 enum ScorecardCLI {
     /// Loads training data or a book: snapshots as they are; a CSV with every required loan-tape
     /// column through the strict loan-tape ingest, any other CSV with inferred types.
-    // TODO(lead): switch to InputTable.load(path) / InputTable.load(path, schema: .inferred) once
-    // Sources/strata/InputTable.swift lands.
     static func loadTable(_ path: String) throws -> Table {
-        if path.hasSuffix(".strata") { return try Snapshot.load(path: path) }
-        let schema: IngestOptions.Schema = isLoanTape(csv: path) ? .loanTape : .inferred
-        return try CSVIngest.ingest(path: path, options: IngestOptions(schema: schema)).table
+        if InputTable.isSnapshot(path) { return try InputTable.load(path) }
+        return try InputTable.load(path, schema: isLoanTape(csv: path) ? .loanTape : .inferred)
     }
 
     /// True when the first line of the CSV names every required loan-tape column.

@@ -32,12 +32,8 @@ struct SegmentInputOptions: ParsableArguments {
     )
     var schema: String = "loan-tape"
 
-    /// Loads a `.strata` snapshot or a CSV file.
-    // TODO(lead): replace with InputTable.load(path, schema:) once Sources/strata/InputTable.swift lands.
+    /// Loads a `.strata` snapshot or a CSV file (see ``InputTable/load(_:schema:)``).
     func load(_ path: String) throws -> Table {
-        if (path as NSString).pathExtension.lowercased() == Snapshot.fileExtension {
-            return try Snapshot.load(path: path)
-        }
         let parsed: IngestOptions.Schema
         switch schema {
         case "loan-tape", "loantape": parsed = .loanTape
@@ -45,7 +41,7 @@ struct SegmentInputOptions: ParsableArguments {
         default:
             throw SegmentationError.option(name: "schema", reason: "expected loan-tape or inferred, got '\(schema)'")
         }
-        return try CSVIngest.ingest(path: path, options: IngestOptions(schema: parsed)).table
+        return try InputTable.load(path, schema: parsed)
     }
 }
 
@@ -143,8 +139,6 @@ struct SegmentFitCommand: ParsableCommand {
             phases.append((name, SegmentOutput.seconds(now - mark)))
             mark = now
         }
-        // BLAS kernels matching the CPU before any parallel region (see OpenBLASCore).
-        OpenBLASCore.selectNativeKernels()
         // Settings first: a typo should not cost a load.
         let standardization = try SegmentOutput.standardization(standardize)
         let method = try kernel.map(SegmentOutput.method) ?? KMeans.defaultMethod
@@ -275,7 +269,6 @@ struct SegmentAssignCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        OpenBLASCore.selectNativeKernels()
         let method = try kernel.map(SegmentOutput.method) ?? KMeans.defaultMethod
         if let out { try SegmentOutput.checkBookPath(out, option: "out") }
         let loaded = try SegmentModel.load(path: model)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StrataFrame
+import StrataKernels
 
 #if canImport(Glibc)
     import Glibc
@@ -27,6 +28,7 @@ struct Strata: ParsableCommand {
     /// Runs the command line, mapping Strata's errors to one `error:` line and exit code 1.
     /// Usage errors keep argument-parser's message and exit code.
     static func main() {
+        ProcessSetup.configure()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -91,17 +91,26 @@ struct TiersCommand: ParsableCommand {
     }
 
     static func cellRows(_ grid: TierGrid) -> (header: [String], rows: [[String]]) {
-        var header = ["cell", "score", "amount", "term", "loans", "share"]
+        // Dimensions without bands are one band ("all"): left out of the readable tables.
+        let showScore = !grid.spec.scoreBands.edges.isEmpty
+        let showAmount = !grid.spec.amountBands.edges.isEmpty
+        let showTerm = !grid.spec.termBands.edges.isEmpty
+        var header = ["cell"]
+        if showScore { header.append("score") }
+        if showAmount { header.append("amount") }
+        if showTerm { header.append("term") }
+        header += ["loans", "share"]
         let first = grid.cells.first
         if first?.balance != nil { header.append("balance") }
         if first?.defaults != nil { header += ["defaults", "bad rate"] }
         if grid.elSource != .none { header.append("el") }
         let total = Double(max(grid.loans, 1))
         let rows = grid.cells.map { cell -> [String] in
-            var row = [
-                cell.code, cell.scoreBand, cell.amountBand, cell.termBand, NumberText.grouped(Int64(cell.loans)),
-                NumberText.percent(Double(cell.loans) / total, decimals: 1),
-            ]
+            var row = [cell.code]
+            if showScore { row.append(cell.scoreBand) }
+            if showAmount { row.append(cell.amountBand) }
+            if showTerm { row.append(cell.termBand) }
+            row += [NumberText.grouped(Int64(cell.loans)), NumberText.percent(Double(cell.loans) / total, decimals: 1)]
             if let balance = cell.balance { row.append(NumberText.grouped(balance, decimals: 0)) }
             if let defaults = cell.defaults {
                 row.append(NumberText.grouped(Int64(defaults)))
@@ -123,8 +132,11 @@ struct TiersCommand: ParsableCommand {
 
     static func headline(_ grid: TierGrid, source: String) -> String {
         var line = "\(source): \(NumberText.grouped(Int64(grid.loans))) loans in \(grid.cells.count) non-empty cells"
-        line += "; EL from \(grid.elSource.rawValue)"
-        if grid.elSource == .proxy { line += " (lgd \(FloatText.shortest(grid.spec.lgd)))" }
+        switch grid.elSource {
+        case .column: line += "; EL from el column"
+        case .proxy: line += "; EL from pd x lgd x balance (lgd \(FloatText.shortest(grid.spec.lgd)))"
+        case .none: line += "; no EL (the book has neither an el nor a pd column)"
+        }
         return line
     }
 

@@ -26,6 +26,41 @@ struct CSVIngestTests {
         #expect(try table.float64("amount").array == [10.5, 20, 30, 40, 50])
     }
 
+    @Test func lowBytesInsideUnquotedFieldsAreContent() throws {
+        // Bytes below '-' other than the structural ones (space, '!', '#', '&', '(', '+', ...)
+        // pass the tokenizer's first byte test; they must stay inside their field. Many records
+        // and small blocks so the word-at-a-time path and block ends both see them.
+        var lines = ["id,name,amount"]
+        var names = [String]()
+        for i in 0..<400 {
+            let name = ["A B", " lead", "trail ", "x!#$%&'()*+y", "+", "a\tb", "Q&A (2)"][i % 7] + String(i)
+            names.append(name)
+            lines.append("\(i),\(name),+\(i).5")
+        }
+        for chunkBytes in [64, 256, 4096] {
+            let result = try TempCSV.ingest(
+                lines.joined(separator: "\n") + "\n", schema: .inferred, chunkBytes: chunkBytes)
+            #expect(result.read == 400 && result.rejected == 0)
+            let name = try result.table.column(named: "name")
+            #expect((0..<400).allSatisfy { name.text(at: $0) == names[$0] })
+            #expect(try result.table.float64("amount").array == (0..<400).map { Double($0) + 0.5 })
+        }
+    }
+
+    @Test func bytesBelowMarksExactlyTheLowBytes() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            let word = UInt64.random(in: 0...UInt64.max, using: &generator)
+            for n: UInt8 in [1, 0x2D, 0x41, 0x80] {
+                var expected: UInt64 = 0
+                for k in 0..<8 where UInt8(truncatingIfNeeded: word >> UInt64(8 * k)) < n {
+                    expected |= 0x80 << UInt64(8 * k)
+                }
+                #expect(SWAR.bytesBelow(word, n) == expected)
+            }
+        }
+    }
+
     @Test func byteOrderMarkAndNoFinalNewline() throws {
         let text = "\u{FEFF}a,b\n1,x\n2,y"
         let result = try TempCSV.ingest(text, schema: .inferred)

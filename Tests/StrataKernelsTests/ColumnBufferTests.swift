@@ -31,6 +31,18 @@ struct ColumnBufferTests {
         #expect(Int(bitPattern: fromBuilder.storage.base) % 64 == 0)
     }
 
+    /// Large builders come from mapped memory (optionally mapped in up front); small ones from
+    /// the heap. Either way they start at zero and keep what is written.
+    @Test(arguments: [(10, false), (300_000, false), (300_000, true)])
+    func lazilyZeroedBuilderStartsAtZero(count: Int, populate: Bool) {
+        let builder = ColumnBufferBuilder<Double>(lazilyZeroedCount: count, populate: populate)
+        #expect((0..<count).allSatisfy { builder.get($0) == 0 })
+        for i in stride(from: 0, to: count, by: 997) { builder.set(i, Double(i)) }
+        let buffer = builder.finish()
+        #expect(buffer.count == count)
+        #expect((0..<count).allSatisfy { buffer[$0] == ($0 % 997 == 0 ? Double($0) : 0) })
+    }
+
     @Test func builderIsZeroFilledAndWritable() {
         let builder = ColumnBufferBuilder<Int32>(count: 6)
         #expect(builder.get(4) == 0)

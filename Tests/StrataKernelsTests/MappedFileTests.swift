@@ -26,6 +26,22 @@ struct MappedFileTests {
         #expect(file.loadInteger(at: 23, as: UInt8.self) == 23)
     }
 
+    @Test func releasedAndPrefetchedPagesReadTheSameBytes() throws {
+        // Three and a half pages of a known pattern: releasing or prefetching any range (whole
+        // pages, partial ones, the file's end) never changes what is read afterwards.
+        let bytes = (0..<(4096 * 3 + 2048)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let path = try temporaryFile(bytes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try MappedFile(path: path)
+        let ranges = [0..<bytes.count, 100..<5000, 4096..<8192, 8000..<bytes.count, 3..<4, 0..<0]
+        for range in ranges {
+            file.prefetchPages(in: range)
+            #expect(file.withBytes { span in (0..<span.count).allSatisfy { span[$0] == bytes[$0] } })
+            file.releasePages(in: range)
+            #expect(file.withBytes { span in (0..<span.count).allSatisfy { span[$0] == bytes[$0] } })
+        }
+    }
+
     @Test func nilPastTheEnd() throws {
         let path = try temporaryFile(Array(repeating: 0xFF, count: 10))
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -234,8 +234,9 @@ enum CSVTokenizer {
     }
 
     /// The common record, cut eight bytes at a time: no quotes, exactly `columns` fields, ending
-    /// in LF or CRLF. Each word yields a mask of its structural bytes (',', LF, CR, '"'), and
-    /// each set bit ends a field, so the scan does not wait on a byte-by-byte search.
+    /// in LF or CRLF. Each word yields a mask of its bytes below '-' (the structural ',', LF, CR
+    /// and '"' among them), and each structural one ends a field, so the scan does not wait on a
+    /// byte-by-byte search.
     ///
     /// - Returns: where the next record starts, or -1 when the record is anything else (a
     ///   quote, a lone CR, another field count, a blank line, the last bytes of the chunk): the
@@ -250,13 +251,12 @@ enum CSVTokenizer {
         var j = 0
         while pos + 8 <= n {
             let w = s.loadUInt64LE(at: pos)
-            var marks =
-                SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: ",")))
-                | SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: "\n")))
-                | SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: "\"")))
-                | SWAR.zeroBytes(w ^ SWAR.repeated(UInt8(ascii: "\r")))
+            // Every structural byte (LF, CR, '"', ',') is below '-': one exact test finds them
+            // and the few other low bytes (a space, '+', ...), which are passed over below.
+            var marks = SWAR.bytesBelow(w, UInt8(ascii: "-"))
             while marks != 0 {
                 let k = marks.trailingZeroBitCount >> 3
+                marks &= marks &- 1
                 let at = pos &+ k
                 let b = UInt8(truncatingIfNeeded: w >> UInt64(k << 3))
                 let packed = UInt64(truncatingIfNeeded: fieldStart) | UInt64(truncatingIfNeeded: at) << 32
@@ -273,10 +273,9 @@ enum CSVTokenizer {
                     guard j == columns - 1, at > start, at + 1 < n, s[at + 1] == UInt8(ascii: "\n") else { return -1 }
                     fields[base &+ j] = packed
                     return at &+ 2
-                } else {
+                } else if b == UInt8(ascii: "\"") {
                     return -1
                 }
-                marks &= marks &- 1
             }
             pos &+= 8
         }

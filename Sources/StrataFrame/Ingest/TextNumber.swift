@@ -129,7 +129,7 @@ enum TextNumber {
         if w == 0 { return negative ? -0.0 : 0.0 }
         let q = exponent - fractionDigits
         if q >= -22 && q <= 22 && w <= 1 << 53 {
-            let m = Double(w)
+            let m = exactDouble(w)
             let value = q < 0 ? m / exactPowerOfTen(-q) : m * exactPowerOfTen(q)
             return negative ? -value : value
         }
@@ -138,6 +138,16 @@ enum TextNumber {
             return negative ? -value : value
         }
         return slowDouble(s, lo, hi)
+    }
+
+    /// `Double(w)` for `w <= 2^53`, exact. Below 2^52 it is built from the bits of `2^52 + w`
+    /// minus 2^52 (both exact), which avoids the integer-to-double instruction: that one only
+    /// writes the low half of its register and so waits for the previous number's division,
+    /// chaining every number of a column into one long dependency.
+    @inline(__always)
+    static func exactDouble(_ w: UInt64) -> Double {
+        guard w < 1 << 52 else { return Double(w) }
+        return Double(bitPattern: 0x4330_0000_0000_0000 | w) - 4_503_599_627_370_496.0
     }
 
     /// The number of leading ASCII digits of the little-endian word `w` (0 to 8).
@@ -210,7 +220,7 @@ enum TextNumber {
         if w == 0 { return negative ? -0.0 : 0.0 }
         let q = -fractionDigits
         if w <= 1 << 53 {
-            let value = Double(w) / exact[fractionDigits]
+            let value = exactDouble(w) / exact[fractionDigits]
             return negative ? -value : value
         }
         if let bits = eiselLemire(w, q) {
