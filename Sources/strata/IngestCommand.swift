@@ -67,20 +67,22 @@ struct IngestCommand: ParsableCommand {
         let parsed = Date()
         try Snapshot.write(table, to: out, metadata: ["source": input, "strata_version": StrataVersion.current])
         let seconds = Date().timeIntervalSince(start)
+        let parseSeconds = parsed.timeIntervalSince(start)
         if json {
             let value: JSONValue = [
                 "input": .string(input), "out": .string(out), "read": .int(read), "accepted": .int(accepted),
                 "rejected": .int(rejected), "rejects": rejects.map(JSONValue.string) ?? .null,
-                "columns": .int(table.columns.count), "parse_seconds": .double(parsed.timeIntervalSince(start)),
-                "seconds": .double(seconds),
+                "columns": .int(table.columns.count), "parse_seconds": .double(parseSeconds),
+                "write_seconds": .double(seconds - parseSeconds), "seconds": .double(seconds),
             ]
             print(value.compactText)
         } else {
             print("read = accepted + rejected: \(read) = \(accepted) + \(rejected)")
             if rejected > 0, let rejects { print("rejected rows: \(rejects) (reasons: \(rejects).errors.csv)") }
             print(
-                "wrote \(out): \(table.rowCount) rows, \(table.columns.count) columns "
-                    + "(\(Units.seconds(seconds)), \(Units.rate(read, seconds)) rows/s)")
+                "wrote \(out): \(table.rowCount) rows, \(table.columns.count) columns (\(Units.seconds(seconds)): "
+                    + "read \(Units.seconds(parseSeconds)), \(Units.rate(read, parseSeconds)) rows/s; "
+                    + "write \(Units.seconds(seconds - parseSeconds)))")
         }
     }
 }

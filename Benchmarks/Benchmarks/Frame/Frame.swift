@@ -31,6 +31,8 @@ func limits(_ loans: Int, iterationsAt1M: Int, iterationsAt10M: Int) -> Benchmar
 }
 
 let benchmarks: @Sendable () -> Void = {
+    // The same process set-up as the `strata` command.
+    ProcessSetup.configure()
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .peakMemoryResident, .mallocCountTotal],
         timeUnits: .milliseconds

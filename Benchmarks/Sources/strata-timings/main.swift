@@ -199,6 +199,8 @@ func run(_ argv: [String]) throws {
     }
 }
 
+// The same process set-up as the `strata` command.
+ProcessSetup.configure()
 do {
     try run(CommandLine.arguments)
 } catch let failure as Failure {
