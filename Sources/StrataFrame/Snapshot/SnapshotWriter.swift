@@ -34,7 +34,7 @@ enum SnapshotWriter {
 
         let writer: AtomicFileWriter
         do {
-            writer = try AtomicFileWriter(path: path)
+            writer = try AtomicFileWriter(path: path, bufferSize: AtomicFileWriter.directBufferSize, direct: true)
         } catch {
             throw SnapshotFormat.frameError(error, path: path)
         }
