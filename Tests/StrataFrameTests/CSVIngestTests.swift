@@ -47,6 +47,54 @@ struct CSVIngestTests {
         }
     }
 
+    /// The block scan (vector path without quotes, 64-byte bit masks with quotes) against a
+    /// byte-by-byte reference, on random blocks of every length up to 300 bytes drawn from the
+    /// bytes that matter (quote, line feed, NUL, a byte >= 0x80, others).
+    @Test func blockScanMatchesAByteLoop() {
+        func reference(_ bytes: [UInt8]) -> CSVLayout.BlockStats {
+            var st = CSVLayout.BlockStats()
+            var odd = false
+            var feeds = 0
+            for (i, b) in bytes.enumerated() {
+                if b == UInt8(ascii: "\"") { odd.toggle() }
+                if b == UInt8(ascii: "\n") {
+                    feeds += 1
+                    if odd {
+                        st.count.1 += 1
+                        st.last.1 = i
+                        st.upToLast.1 = feeds
+                    } else {
+                        st.count.0 += 1
+                        st.last.0 = i
+                        st.upToLast.0 = feeds
+                    }
+                }
+                if b == 0 || b >= 0x80 { st.special = true }
+            }
+            st.oddQuotes = odd
+            st.lineFeeds = feeds
+            return st
+        }
+        var state: UInt64 = 12_345
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let alphabet: [UInt8] = [UInt8(ascii: "\""), UInt8(ascii: "\n"), 0, 0xC3, UInt8(ascii: "a"), UInt8(ascii: ",")]
+        for length in 0...300 {
+            for trial in 0..<6 {
+                // Some blocks without quotes (the vector path), most with.
+                let choices = trial == 0 ? [1, 4, 5] : [0, 1, 2, 3, 4, 5, 4, 5, 4, 5]
+                let bytes = (0..<length).map { _ in alphabet[choices[Int(next() % UInt64(choices.count))]] }
+                let got = bytes.withUnsafeBufferPointer { CSVLayout.scanBlock(Span(_unsafeElements: $0)) }
+                let want = reference(bytes)
+                #expect(got.oddQuotes == want.oddQuotes && got.lineFeeds == want.lineFeeds)
+                #expect(got.count == want.count && got.last == want.last && got.upToLast == want.upToLast)
+                #expect(got.special == want.special, "length \(length), trial \(trial)")
+            }
+        }
+    }
+
     @Test func bytesBelowMarksExactlyTheLowBytes() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {

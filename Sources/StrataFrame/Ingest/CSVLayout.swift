@@ -133,40 +133,14 @@ struct CSVLayout: Sendable {
     /// words holding a quote are walked byte by byte.
     static func scanBlock(_ s: Span<UInt8>) -> BlockStats {
         var st = BlockStats()
-        var odd = false
         var lineFeeds = 0
         var c0 = 0
-        var c1 = 0
-        var last0 = -1
-        var last1 = -1
         var up0 = 0
-        var up1 = 0
+        var last0 = -1
         var any: UInt64 = 0
-        var nul = false
         let n = s.count
-        @inline(__always) func byte(_ i: Int) {
-            let b = s[i]
-            if b == UInt8(ascii: "\"") {
-                odd.toggle()
-            } else if b == UInt8(ascii: "\n") {
-                lineFeeds += 1
-                if odd {
-                    c1 += 1
-                    last1 = i
-                    up1 = lineFeeds
-                } else {
-                    c0 += 1
-                    last0 = i
-                    up0 = lineFeeds
-                }
-            } else if b == 0 {
-                nul = true
-            } else if b >= 0x80 {
-                any |= 0x80
-            }
-        }
         // Fast path: a block without quotes has every line feed at parity 0. Blocks holding a
-        // quote or a NUL take the byte loop. 32 bytes per step as four words in vector
+        // quote or a NUL go to ``scanQuotedBlock(_:)``. 32 bytes per step as four words in vector
         // registers; line feeds are counted per byte lane and summed before a lane can pass 255.
         var i = 0
         var marks = SWAR.Words()
@@ -183,6 +157,10 @@ struct CSVLayout: Sendable {
             counts &+= SWAR.zeroBytes(v ^ lineFeedWords) &>> 7
             i += 32
             steps += 1
+            if steps & 31 == 0, marks != SWAR.Words() {
+                // A quote or NUL in the first KiBs: the block goes to the quoted scan at once.
+                return scanQuotedBlock(s)
+            }
             if steps == 255 {
                 feeds += SWAR.byteSum(counts)
                 counts = SWAR.Words()
@@ -199,26 +177,99 @@ struct CSVLayout: Sendable {
             if b == UInt8(ascii: "\n") { feeds += 1 }
             any |= UInt64(b)
         }
-        if quoteBits == 0 && !tailQuote {
-            lineFeeds = feeds
-            c0 = feeds
-            up0 = feeds
-            if feeds > 0 {
-                var k = n - 1
-                while s[k] != UInt8(ascii: "\n") { k -= 1 }
-                last0 = k
-            }
-        } else {
-            any = 0
-            nul = false
-            for k in 0..<n { byte(k) }
+        if quoteBits != 0 || tailQuote { return scanQuotedBlock(s) }
+        lineFeeds = feeds
+        c0 = feeds
+        up0 = feeds
+        if feeds > 0 {
+            var k = n - 1
+            while s[k] != UInt8(ascii: "\n") { k -= 1 }
+            last0 = k
         }
-        st.oddQuotes = odd
+        st.lineFeeds = lineFeeds
+        st.count = (c0, 0)
+        st.last = (last0, -1)
+        st.upToLast = (up0, 0)
+        st.special = any & SWAR.high != 0
+        return st
+    }
+
+    /// ``scanBlock(_:)`` for a block holding quotes (or NUL bytes), 64 bytes at a time with bit
+    /// masks (the approach of simdjson's stage 1, G. Langdale and D. Lemire, "Parsing gigabytes
+    /// of JSON per second", VLDB Journal 28, 2019): a mask of the quotes and one of the line feeds
+    /// per 64 bytes, the prefix XOR of the quote mask gives each byte's quote parity, and line
+    /// feeds split by parity are counted with population counts. Parity 0 means an even number
+    /// of quotes before the byte within the block.
+    static func scanQuotedBlock(_ s: Span<UInt8>) -> BlockStats {
+        let n = s.count
+        var odd: UInt64 = 0  // all ones when the quotes so far in the block are odd
+        var lineFeeds = 0
+        var c0 = 0
+        var c1 = 0
+        var last0 = -1
+        var last1 = -1
+        var up0 = 0
+        var up1 = 0
+        var any: UInt64 = 0
+        var nul: UInt64 = 0
+        var i = 0
+        while i < n {
+            var quotes: UInt64 = 0
+            var feeds: UInt64 = 0
+            if i + 64 <= n {
+                for w in 0..<8 {
+                    let x = s.loadUInt64LE(at: i + 8 * w)
+                    any |= x
+                    nul |= SWAR.hasZero(x)
+                    quotes |= SWAR.byteMask(SWAR.zeroBytes(x ^ SWAR.repeated(UInt8(ascii: "\"")))) << UInt64(8 * w)
+                    feeds |= SWAR.byteMask(SWAR.zeroBytes(x ^ SWAR.repeated(UInt8(ascii: "\n")))) << UInt64(8 * w)
+                }
+            } else {
+                for k in 0..<(n - i) {
+                    let b = s[i + k]
+                    any |= UInt64(b)
+                    if b == 0 { nul = 1 }
+                    if b == UInt8(ascii: "\"") { quotes |= 1 << UInt64(k) }
+                    if b == UInt8(ascii: "\n") { feeds |= 1 << UInt64(k) }
+                }
+            }
+            // Bit k: the parity of the quotes up to byte k of the block (a line feed is not a
+            // quote, so "up to" and "before" agree on line feeds).
+            var parity = quotes
+            parity ^= parity << 1
+            parity ^= parity << 2
+            parity ^= parity << 4
+            parity ^= parity << 8
+            parity ^= parity << 16
+            parity ^= parity << 32
+            parity ^= odd
+            let even = feeds & ~parity
+            let oddFeeds = feeds & parity
+            if even != 0 {
+                let k = 63 - even.leadingZeroBitCount
+                last0 = i + k
+                up0 = lineFeeds + (feeds & SWAR.bitsUpTo(k)).nonzeroBitCount
+            }
+            if oddFeeds != 0 {
+                let k = 63 - oddFeeds.leadingZeroBitCount
+                last1 = i + k
+                up1 = lineFeeds + (feeds & SWAR.bitsUpTo(k)).nonzeroBitCount
+            }
+            let feedCount = feeds.nonzeroBitCount
+            let oddCount = oddFeeds.nonzeroBitCount
+            c0 += feedCount - oddCount
+            c1 += oddCount
+            lineFeeds += feedCount
+            if quotes.nonzeroBitCount & 1 == 1 { odd = ~odd }
+            i += 64
+        }
+        var st = BlockStats()
+        st.oddQuotes = odd != 0
         st.lineFeeds = lineFeeds
         st.count = (c0, c1)
         st.last = (last0, last1)
         st.upToLast = (up0, up1)
-        st.special = any & SWAR.high != 0 || nul
+        st.special = any & SWAR.high != 0 || nul != 0
         return st
     }
 
@@ -325,6 +376,15 @@ enum SWAR {
     static func bytesBelow(_ x: UInt64, _ n: UInt8) -> UInt64 {
         ~((x & low) &+ repeated(0x80 &- n)) & ~x & high
     }
+
+    /// The bits 7, 15, ..., 63 of `m` (as ``zeroBytes(_:)`` sets them) gathered into bits 0-7:
+    /// one multiplication, since every (byte, multiplier byte) pair lands on a distinct bit.
+    @inline(__always)
+    static func byteMask(_ m: UInt64) -> UInt64 { ((m >> 7) &* 0x0102_0408_1020_4080) >> 56 }
+
+    /// Bits 0 through `k` set (k in 0...63).
+    @inline(__always)
+    static func bitsUpTo(_ k: Int) -> UInt64 { k == 63 ? UInt64.max : (1 << UInt64(k + 1)) &- 1 }
 
     /// Four words, 32 bytes, processed together in vector registers.
     typealias Words = SIMD4<UInt64>
