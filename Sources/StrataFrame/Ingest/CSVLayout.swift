@@ -129,14 +129,9 @@ struct CSVLayout: Sendable {
 
     /// Counts quotes and line feeds of one block, per quote parity.
     ///
-    /// Eight bytes at a time (SWAR): a word without a quote only needs its line feeds counted;
-    /// words holding a quote are walked byte by byte.
+    /// A block without quotes only needs its line feeds counted (all at parity 0), 32 bytes at
+    /// a time; a block holding a quote or a NUL byte goes to ``scanQuotedBlock(_:)``.
     static func scanBlock(_ s: Span<UInt8>) -> BlockStats {
-        var st = BlockStats()
-        var lineFeeds = 0
-        var c0 = 0
-        var up0 = 0
-        var last0 = -1
         var any: UInt64 = 0
         let n = s.count
         // Fast path: a block without quotes has every line feed at parity 0. Blocks holding a
@@ -178,18 +173,15 @@ struct CSVLayout: Sendable {
             any |= UInt64(b)
         }
         if quoteBits != 0 || tailQuote { return scanQuotedBlock(s) }
-        lineFeeds = feeds
-        c0 = feeds
-        up0 = feeds
+        var st = BlockStats()
+        st.lineFeeds = feeds
+        st.count = (feeds, 0)
+        st.upToLast = (feeds, 0)
         if feeds > 0 {
             var k = n - 1
             while s[k] != UInt8(ascii: "\n") { k -= 1 }
-            last0 = k
+            st.last = (k, -1)
         }
-        st.lineFeeds = lineFeeds
-        st.count = (c0, 0)
-        st.last = (last0, -1)
-        st.upToLast = (up0, 0)
         st.special = any & SWAR.high != 0
         return st
     }
