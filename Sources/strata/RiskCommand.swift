@@ -74,7 +74,7 @@ struct RiskCommand: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let table = try InputTable.load(file)
-        let loadTime = RiskReport.seconds(clock.now - start)
+        let loadTime = Units.seconds(of: clock.now - start)
         try RiskEngine.checkKeys(keys, in: table)
         var report = try RiskReport.build(
             table, source: (file as NSString).lastPathComponent, config: config, by: keys, vintage: vintage)
@@ -85,7 +85,7 @@ struct RiskCommand: ParsableCommand {
             // columns) is timed on its own, whether or not it is written.
             let phase = clock.now
             let measures = try engine.loanMeasures(table)
-            report.timings.append(("loan_measures", RiskReport.seconds(clock.now - phase)))
+            report.timings.append(("loan_measures", Units.seconds(of: clock.now - phase)))
             if let loansOut { try CSVWriter().write(measures, to: loansOut) }
         }
         if let flaggedOut {

@@ -29,24 +29,20 @@ struct RiskReport {
         let clock = ContinuousClock()
         var start = clock.now
         let aggregate = try engine.aggregate(table, by: keys)
-        timings.append(("aggregate", seconds(clock.now - start)))
+        timings.append(("aggregate", Units.seconds(of: clock.now - start)))
         start = clock.now
         let concentration = try engine.concentration(table)
-        timings.append(("concentration", seconds(clock.now - start)))
+        timings.append(("concentration", Units.seconds(of: clock.now - start)))
         var vintageTable: VintageTable?
         if vintage {
             start = clock.now
             vintageTable = try engine.vintage([table])
-            timings.append(("vintage", seconds(clock.now - start)))
+            timings.append(("vintage", Units.seconds(of: clock.now - start)))
         }
         var report = RiskReport(
             source: source, config: config, aggregate: aggregate, concentration: concentration, vintage: vintageTable)
         report.timings = timings
         return report
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     // MARK: - Columns of the group table

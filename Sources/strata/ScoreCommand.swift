@@ -84,9 +84,9 @@ struct ScoreCommand: ParsableCommand {
         let meanPD = Reduce.sum(scored.pd) / Double(max(n, 1))
         let meanScore = Reduce.sum(scored.score) / Double(max(n, 1))
         let timings: [(String, Double)] = [
-            ("load", ScorecardCLI.seconds(loaded - start)), ("score", ScorecardCLI.seconds(scoredAt - loaded)),
+            ("load", Units.seconds(of: loaded - start)), ("score", Units.seconds(of: scoredAt - loaded)),
             ("scoreCPU", scoreCPU),
-            ("write", ScorecardCLI.seconds(end - scoredAt)), ("total", ScorecardCLI.seconds(end - start)),
+            ("write", Units.seconds(of: end - scoredAt)), ("total", Units.seconds(of: end - start)),
         ]
         if json {
             let object: JSONObject = [

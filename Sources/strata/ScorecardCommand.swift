@@ -165,9 +165,9 @@ struct ScorecardFitCommand: ParsableCommand {
         let report = ScorecardReport(fit: fit)
         if let export { try report.export(to: export) }
         let end = clock.now
-        var timings: [(String, Double)] = [("load", ScorecardCLI.seconds(loaded - start))]
+        var timings: [(String, Double)] = [("load", Units.seconds(of: loaded - start))]
         timings += fit.timings.filter { $0.step != "total" }.map { ($0.step, $0.seconds) }
-        timings += [("fit", ScorecardCLI.seconds(fitted - loaded)), ("total", ScorecardCLI.seconds(end - start))]
+        timings += [("fit", Units.seconds(of: fitted - loaded)), ("total", Units.seconds(of: end - start))]
         if json {
             var object = report.json()
             object["model"] = JSONValue(out)
@@ -179,7 +179,7 @@ struct ScorecardFitCommand: ParsableCommand {
             if let out { print("model written to \(out)") }
             if let export { print("tables written to \(export)/") }
             print(
-                "time: \(ScorecardCLI.fixed(ScorecardCLI.seconds(end - start), 2)) s (fit \(ScorecardCLI.fixed(ScorecardCLI.seconds(fitted - loaded), 2)) s, logistic regression \(ScorecardCLI.fixed(fit.timings.first { $0.step == "finalFit" }?.seconds ?? 0, 3)) s)"
+                "time: \(ScorecardCLI.fixed(Units.seconds(of: end - start), 2)) s (fit \(ScorecardCLI.fixed(Units.seconds(of: fitted - loaded), 2)) s, logistic regression \(ScorecardCLI.fixed(fit.timings.first { $0.step == "finalFit" }?.seconds ?? 0, 3)) s)"
             )
         }
     }
@@ -217,17 +217,7 @@ enum ScorecardCLI {
 
     /// True when the first line of the CSV names every required loan-tape column.
     static func isLoanTape(csv path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 1 << 16)) ?? Data()
-        let text = String(decoding: head, as: UTF8.self)
-        guard let line = text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }).first else {
-            return false
-        }
-        let names = Set(
-            line.split(separator: ",").map {
-                $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"\u{FEFF} \r"))
-            })
+        guard let names = try? Set(CSVIngest.columnNames(path: path)) else { return false }
         return LoanTape.fields.filter(\.required).allSatisfy { names.contains($0.name) }
     }
 
@@ -263,10 +253,6 @@ enum ScorecardCLI {
             result[parts[0], default: []] += values
         }
         return result
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     static func fixed(_ x: Double, _ decimals: Int) -> String { NumberText.fixed(x, decimals: decimals) }

@@ -136,7 +136,7 @@ struct SegmentFitCommand: ParsableCommand {
         var mark = clock.now
         func lap(_ name: String) {
             let now = clock.now
-            phases.append((name, SegmentOutput.seconds(now - mark)))
+            phases.append((name, Units.seconds(of: now - mark)))
             mark = now
         }
         // Settings first: a typo should not cost a load.
@@ -316,9 +316,6 @@ struct SegmentAssignCommand: ParsableCommand {
 
 /// Formatting and file helpers of the segment commands.
 enum SegmentOutput {
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
 
     /// "1 loan", "2,500 loans".
     static func loans(_ count: Int) -> String {

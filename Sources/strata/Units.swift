@@ -11,6 +11,11 @@ enum Units {
         return "\(count) B"
     }
 
+    /// A duration in seconds, attoseconds included.
+    static func seconds(of duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
     /// `2.345 s` or `12 ms`.
     static func seconds(_ value: Double) -> String {
         value >= 1 ? NumberText.fixed(value, decimals: 3) + " s" : NumberText.fixed(value * 1000, decimals: 0) + " ms"

@@ -95,6 +95,14 @@ struct CSVIngestTests {
         }
     }
 
+    @Test func columnNamesReadOnlyTheHeader() throws {
+        let path = TempCSV.write(Array("\u{FEFF}id,\"name, full\",\"say \"\"hi\"\"\"\r\n1,2,3\n".utf8))
+        #expect(try CSVIngest.columnNames(path: path) == ["id", "name, full", "say \"hi\""])
+        let empty = TempCSV.write([])
+        #expect(throws: StrataFrameError.self) { try CSVIngest.columnNames(path: empty) }
+        #expect(throws: StrataFrameError.self) { try CSVIngest.columnNames(path: path + ".missing") }
+    }
+
     @Test func bytesBelowMarksExactlyTheLowBytes() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20_000 {

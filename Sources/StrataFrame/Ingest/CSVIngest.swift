@@ -41,17 +41,30 @@ public enum CSVIngest {
     ) throws(StrataFrameError)
         -> IngestResult
     {
-        let file: MappedFile
+        let run = IngestRun(file: try map(path), label: path, options: options)
+        return try run.execute()
+    }
+
+    /// The column names of the CSV file at `path`: its header read with the ingest's own rules
+    /// (RFC 4180 quoting, an optional UTF-8 byte order mark), without reading the rows.
+    ///
+    /// - Throws: ``StrataFrameError/io(path:reason:)`` when the file cannot be read;
+    ///   ``StrataFrameError/input(file:reason:)`` for an empty file or a bad header.
+    public static func columnNames(path: String) throws(StrataFrameError) -> [String] {
+        let (header, _) = try CSVLayout.readHeader(of: try map(path), label: path)
+        return header.fields.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `path` mapped read-only; failures name `path`.
+    static func map(_ path: String) throws(StrataFrameError) -> MappedFile {
         do {
-            file = try MappedFile(path: path)
+            return try MappedFile(path: path)
         } catch {
             switch error {
             case .io(_, let reason): throw .io(path: path, reason: reason)
             default: throw .io(path: path, reason: error.description)
             }
         }
-        let run = IngestRun(file: file, label: path, options: options)
-        return try run.execute()
     }
 }
 

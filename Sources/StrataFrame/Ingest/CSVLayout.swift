@@ -58,13 +58,7 @@ struct CSVLayout: Sendable {
         -> CSVLayout
     {
         let size = file.byteCount
-        let bomLength =
-            size >= 3
-                && file.withBytes(in: 0..<3) { s in s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF } ? 3 : 0
-        guard size > bomLength else { throw .input(file: label, reason: "empty file: no header row") }
-        let header = try file.withBytes { s throws(StrataFrameError) in
-            try readHeader(s, from: bomLength, label: label)
-        }
+        let (header, bomLength) = try readHeader(of: file, label: label)
         let bodyStart = header.end
         guard header.endsWithLineFeed, bodyStart < size else {
             throw .input(file: label, reason: "no data rows: the file holds only a header")
@@ -271,6 +265,21 @@ struct CSVLayout: Sendable {
         var end: Int
         var lineFeeds: Int
         var endsWithLineFeed: Bool
+    }
+
+    /// The header of `file`, after a UTF-8 byte order mark if there is one, and the mark's length.
+    ///
+    /// - Throws: ``StrataFrameError/input(file:reason:)`` for an empty file or a bad header.
+    static func readHeader(of file: MappedFile, label: String) throws(StrataFrameError) -> (Header, bomLength: Int) {
+        let size = file.byteCount
+        let bomLength =
+            size >= 3
+                && file.withBytes(in: 0..<3) { s in s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF } ? 3 : 0
+        guard size > bomLength else { throw .input(file: label, reason: "empty file: no header row") }
+        let header = try file.withBytes { s throws(StrataFrameError) in
+            try readHeader(s, from: bomLength, label: label)
+        }
+        return (header, bomLength)
     }
 
     static func readHeader(_ s: Span<UInt8>, from start: Int, label: String) throws(StrataFrameError) -> Header {
