@@ -69,6 +69,7 @@ public enum OpenBLASCore {
         start()
         unsetenv("OPENBLAS_CORETYPE")
         openblas_set_num_threads(1)
+        OpenBLASSetup.stopIdleWorkers()
         return name
     }()
 

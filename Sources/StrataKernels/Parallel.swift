@@ -43,8 +43,30 @@ public enum Parallel {
 /// `openblas_set_num_threads` is process-global, and OpenBLAS threads inside an outer parallel
 /// loop oversubscribe the cores (measured up to 2.7x slower here). Strata parallelises the outer
 /// loop; a single large product may ask for more threads through ``BLAS/withThreads(_:_:)``.
+///
+/// The pthread build of OpenBLAS starts its worker threads when the library loads, and each one
+/// spins on `sched_yield` for about 2^28 cycles before it sleeps: measured here, 0.12 s of CPU
+/// at the start of every process, taken from Strata's own workers. With one BLAS thread those
+/// workers have nothing to do, so they are stopped (`blas_thread_shutdown_`, looked up with
+/// `dlsym`; builds without it are left alone). OpenBLAS starts them again by itself on the first
+/// call that runs on more than one thread (measured: a 2,000² DGEMM inside `withThreads(2)` still
+/// ran on two threads afterwards).
 enum OpenBLASSetup {
-    static let pinned: Void = { openblas_set_num_threads(1) }()
+    static let pinned: Void = {
+        openblas_set_num_threads(1)
+        stopIdleWorkers()
+    }()
+
+    /// Stops OpenBLAS's worker threads (also after anything that starts them again, such as
+    /// `openblas_set_num_threads`).
+    static func stopIdleWorkers() {
+        // SAFETY: dlsym returns nil or OpenBLAS's `int blas_thread_shutdown_(void)`
+        // (driver/others/blas_server.c), which joins idle worker threads and marks the server down.
+        if let address = dlsym(nil, "blas_thread_shutdown_") {
+            typealias Shutdown = @convention(c) () -> Int32
+            _ = unsafeBitCast(address, to: Shutdown.self)()
+        }
+    }
 }
 
 /// Per-chunk result slots, written once each by the chunk that owns the slot.

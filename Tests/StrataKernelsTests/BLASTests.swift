@@ -160,10 +160,12 @@ struct BLASTests {
         #expect(scratch == expected.values)
     }
 
+    /// Large enough for OpenBLAS to run it on its worker threads, which Strata stops at start
+    /// (OpenBLASSetup) and OpenBLAS must start again.
     @Test func withThreadsRestoresOneThread() throws {
         #expect(BLAS.threads == 1)
-        let a = randomMatrix(64, 64, stream: 17)
-        var c = Matrix(rows: 64, columns: 64, repeating: 0)
+        let a = randomMatrix(128, 128, stream: 17)
+        var c = Matrix(rows: 128, columns: 128, repeating: 0)
         let inside = BLAS.withThreads(2) { () -> Int in
             BLAS.gemm(1, a, a, 0, &c)
             return BLAS.threads
