@@ -1,3 +1,5 @@
+import COpenBLAS
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -119,6 +121,31 @@ extension Span where Element == UInt8 {
         // SAFETY: the eight bytes lie inside the span (checked above), and every bit pattern is a
         // valid UInt64; the load has no alignment requirement.
         return UInt64(littleEndian: bytes.unsafeLoadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+}
+
+extension Span where Element == UInt8 {
+    /// Bit masks of the CSV structural bytes in the 64 bytes at `offset ..< offset + 64`
+    /// (bounds-checked; bit k is byte `offset + k`): commas, line feeds, and quotes or carriage
+    /// returns. SSE2 compares and mask moves in C (Sources/COpenBLAS/shim.h), which Swift lacks.
+    @inlinable
+    public func csvMarks64(at offset: Int) -> (comma: UInt64, lineFeed: UInt64, other: UInt64) {
+        precondition(offset >= 0 && offset <= count - 64, "csvMarks64 out of bounds")
+        // SAFETY: the 64 bytes lie inside the span (checked above); the C function only reads them.
+        let marks = withUnsafeBufferPointer { strata_csv_marks64($0.baseAddress! + offset) }
+        return (marks.comma, marks.lineFeed, marks.other)
+    }
+}
+
+extension MutableSpan where Element == UInt8 {
+    /// Stores `value` little-endian at `offset ..< offset + 8` (bounds-checked): the store of
+    /// ``Swift/Span/loadUInt64LE(at:)``, for copying bytes a word at a time.
+    @inlinable
+    public mutating func storeUInt64LE(_ value: UInt64, at offset: Int) {
+        precondition(offset >= 0 && offset <= count - 8, "storeUInt64LE out of bounds")
+        var bytes = mutableBytes
+        // SAFETY: the eight bytes lie inside the span (checked above); no alignment requirement.
+        bytes.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
     }
 }
 

@@ -47,6 +47,166 @@ struct CSVIngestTests {
         }
     }
 
+    /// The tokenizer (its 64-byte mask path for plain records, its general path for the rest)
+    /// against a byte-by-byte RFC 4180 reference, on random records: plain, empty and quoted
+    /// fields (with commas, `""`, CR and LF inside), LF and CRLF line ends, lone CRs, wrong
+    /// field counts, blank lines, and records long enough to span several 64-byte windows.
+    @Test func tokenizerMatchesAByteLoop() {
+        var state: UInt64 = 99
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        let columns = 5
+        for _ in 0..<300 {
+            var text = ""
+            for _ in 0..<(1 + next(12)) {
+                if next(15) == 0 {
+                    text += next(2) == 0 ? "\n" : "\r\n"
+                    continue
+                }
+                let fieldCount = next(10) == 0 ? 1 + next(8) : columns
+                var fields = [String]()
+                for _ in 0..<fieldCount {
+                    switch next(6) {
+                    case 0: fields.append("")
+                    case 1: fields.append("\"a,\"\"b\r\nc\"")
+                    case 2: fields.append(String(repeating: "x", count: next(90)))
+                    case 3: fields.append("a\rb")
+                    default: fields.append(String(next(1_000_000)))
+                    }
+                }
+                text += fields.joined(separator: ",") + (next(3) == 0 ? "\r\n" : "\n")
+            }
+            let bytes = Array(text.utf8)
+            let reference = Self.referenceRecords(bytes)
+            let t = bytes.withUnsafeBufferPointer {
+                CSVTokenizer.tokenize(
+                    Span(_unsafeElements: $0), columns: columns, expectedRecords: reference.count, checkText: false)
+            }
+            #expect(t.records == reference.count)
+            for (r, fields) in reference.enumerated() {
+                if fields.isEmpty {
+                    #expect(t.status[r] == CSVTokens.blank, "record \(r) of \(text.debugDescription)")
+                } else if fields.count != columns {
+                    #expect(t.status[r] == CSVTokens.rejected, "record \(r) of \(text.debugDescription)")
+                } else {
+                    #expect(t.status[r] == CSVTokens.ok, "record \(r) of \(text.debugDescription)")
+                    guard t.status[r] == CSVTokens.ok else { continue }
+                    let got = (0..<columns).map { j -> [UInt8] in
+                        let f = t.fields[r * columns + j]
+                        var out = [UInt8]()
+                        bytes.withUnsafeBufferPointer {
+                            let s = Span(_unsafeElements: $0)
+                            if CSVTokens.escaped(f) {
+                                ByteText.unescape(s, CSVTokens.lo(f), CSVTokens.hi(f), into: &out)
+                            } else {
+                                for i in CSVTokens.lo(f)..<CSVTokens.hi(f) { out.append(s[i]) }
+                            }
+                        }
+                        return out
+                    }
+                    #expect(got == fields, "record \(r) of \(text.debugDescription)")
+                }
+            }
+        }
+    }
+
+    /// Records of well-quoted CSV bytes, byte by byte: each record's unescaped fields; a blank
+    /// line is an empty record. A record ends at LF or CRLF outside quotes; a lone CR is content.
+    static func referenceRecords(_ bytes: [UInt8]) -> [[[UInt8]]] {
+        var records = [[[UInt8]]]()
+        var fields = [[UInt8]]()
+        var field = [UInt8]()
+        var i = 0
+        var blank = true
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                blank = false
+                i += 1
+                while i < bytes.count {
+                    if bytes[i] == UInt8(ascii: "\"") {
+                        if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") {
+                            field.append(UInt8(ascii: "\""))
+                            i += 2
+                            continue
+                        }
+                        i += 1
+                        break
+                    }
+                    field.append(bytes[i])
+                    i += 1
+                }
+                continue
+            }
+            let lineEnd =
+                b == UInt8(ascii: "\n")
+                || (b == UInt8(ascii: "\r") && i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\n"))
+            if lineEnd {
+                if blank {
+                    records.append([])
+                } else {
+                    fields.append(field)
+                    records.append(fields)
+                }
+                fields = []
+                field = []
+                blank = true
+                i += b == UInt8(ascii: "\n") ? 1 : 2
+                continue
+            }
+            blank = false
+            if b == UInt8(ascii: ",") {
+                fields.append(field)
+                field = []
+            } else {
+                field.append(b)
+            }
+            i += 1
+        }
+        if !blank {
+            fields.append(field)
+            records.append(fields)
+        }
+        return records
+    }
+
+    /// Category values go through the short-key index (values of up to 32 bytes, read as words)
+    /// in front of the dictionary: values of every length 1-40, values that differ only in their
+    /// last byte or by a trailing byte, more distinct values than the index starts with (it
+    /// grows), at block sizes that put values at block ends.
+    @Test func categoryValuesOfEveryLengthKeepTheirIdentity() throws {
+        var values = [String]()
+        for length in 1...40 {
+            let stem = String(repeating: "abcdefghij", count: 4).prefix(length)
+            values.append(String(stem))
+            values.append(String(stem.dropLast()) + "Z")
+        }
+        values = Array(Set(values)).sorted()
+        var lines = ["id,kind"]
+        var expected = [String]()
+        var state: UInt64 = 7
+        for i in 0..<3000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let value = values[Int(state >> 33) % values.count]
+            expected.append(value)
+            lines.append("\(i),\(value)")
+        }
+        for chunkBytes in [64, 1000, 1 << 16] {
+            for threads in [1, 2] {
+                let result = try TempCSV.ingest(
+                    lines.joined(separator: "\n") + "\n", schema: .inferred, threads: threads, chunkBytes: chunkBytes)
+                let kind = try result.table.column(named: "kind")
+                #expect(kind.type == .category)
+                #expect((0..<3000).allSatisfy { kind.text(at: $0) == expected[$0] })
+                guard case .category(let category) = kind.values else { continue }
+                #expect(Set(category.dictionary) == Set(expected))
+                #expect(category.dictionary.count == Set(expected).count, "one code per distinct value")
+            }
+        }
+    }
+
     /// The block scan (vector path without quotes, 64-byte bit masks with quotes) against a
     /// byte-by-byte reference, on random blocks of every length up to 300 bytes drawn from the
     /// bytes that matter (quote, line feed, NUL, a byte >= 0x80, others).

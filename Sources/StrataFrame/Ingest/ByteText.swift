@@ -138,6 +138,90 @@ enum ByteText {
     }
 }
 
+/// A fast index in front of a ``ByteDictionary`` for values of at most 32 bytes, which is what
+/// category values nearly always are (`consumer`, `Jiangsu`, `information_technology`).
+///
+/// Such a value is read as four little-endian words with the bytes past its end cleared; with its
+/// length they identify it exactly, so a lookup is one multiply-shift hash and a compare of four
+/// words and a length, instead of a byte-wise hash and a byte compare (measured with callgrind on
+/// the loan tape: about 230 instructions per value through the dictionary alone). It only
+/// remembers codes the dictionary gave, so codes and their order are the dictionary's.
+struct ShortKeyIndex {
+    /// A value as words: `bytes` 0-7, 8-15, 16-23, 24-31, zero past the value's end.
+    struct Key: Equatable {
+        var w0: UInt64
+        var w1: UInt64
+        var w2: UInt64
+        var w3: UInt64
+        var length: Int
+    }
+
+    private var keys = [Key](repeating: Key(w0: 0, w1: 0, w2: 0, w3: 0, length: 0), count: 64)
+    /// Per slot: the code + 1, or 0 for an empty slot.
+    private var codes = [Int32](repeating: 0, count: 64)
+    private var shift: UInt64 = 58
+    private var used = 0
+
+    /// The longest value the index takes.
+    static let maxLength = 32
+
+    /// The key of `s[lo..<hi]`: at most ``maxLength`` bytes, with 32 bytes readable from `lo`.
+    @inline(__always)
+    static func key(_ s: Span<UInt8>, _ lo: Int, _ hi: Int) -> Key {
+        let length = hi &- lo
+        @inline(__always) func word(_ k: Int) -> UInt64 {
+            let bytes = min(max(length &- 8 &* k, 0), 8)
+            let mask = bytes == 8 ? UInt64.max : (1 &<< UInt64(truncatingIfNeeded: bytes &* 8)) &- 1
+            return s.loadUInt64LE(at: lo &+ 8 &* k) & mask
+        }
+        return Key(w0: word(0), w1: word(1), w2: word(2), w3: word(3), length: length)
+    }
+
+    @inline(__always)
+    private func slot(_ key: Key) -> Int {
+        let mixed = key.w0 ^ (key.w1 &* 0x9E37_79B9_7F4A_7C15) ^ (key.w2 &* 0xC2B2_AE3D_27D4_EB4F) ^ key.w3
+        let h = (mixed ^ UInt64(truncatingIfNeeded: key.length)) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: h &>> shift)
+    }
+
+    /// The code remembered for `key`, or nil.
+    @inline(__always)
+    func code(_ key: Key) -> Int32? {
+        let mask = codes.count &- 1
+        var i = slot(key)
+        while true {
+            let code = codes[i]
+            if code == 0 { return nil }
+            if keys[i] == key { return code &- 1 }
+            i = (i &+ 1) & mask
+        }
+    }
+
+    /// Remembers `code` for `key` (not yet remembered).
+    mutating func remember(_ key: Key, code: Int32) {
+        if (used + 1) * 2 > codes.count { grow() }
+        insert(key, code + 1)
+        used += 1
+    }
+
+    private mutating func insert(_ key: Key, _ tag: Int32) {
+        let mask = codes.count - 1
+        var i = slot(key)
+        while codes[i] != 0 { i = (i + 1) & mask }
+        keys[i] = key
+        codes[i] = tag
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldCodes = codes
+        keys = [Key](repeating: Key(w0: 0, w1: 0, w2: 0, w3: 0, length: 0), count: oldCodes.count * 2)
+        codes = [Int32](repeating: 0, count: oldCodes.count * 2)
+        shift -= 1
+        for i in oldCodes.indices where oldCodes[i] != 0 { insert(oldKeys[i], oldCodes[i]) }
+    }
+}
+
 /// A small open-addressing hash table from byte strings to dense codes 0, 1, 2, ... in order of
 /// insertion: the per-chunk dictionary of a category column.
 ///

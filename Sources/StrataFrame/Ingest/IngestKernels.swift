@@ -129,6 +129,7 @@ enum IngestKernels {
         let n = t.columns
         let j = field.column
         let fs = t.fields.span
+        var index = ShortKeyIndex()
         for r in 0..<t.records where status[r] == CSVTokens.ok {
             let f = fs[r &* n &+ j]
             let lo = CSVTokens.lo(f)
@@ -137,8 +138,17 @@ enum IngestKernels {
                 if field.required { reject(r, .missingValue, j, status: &status, errors: &errors) }
                 continue
             }
-            let code: Int32?
-            if !CSVTokens.escaped(f) {
+            var code: Int32?
+            if !CSVTokens.escaped(f) && hi &- lo <= ShortKeyIndex.maxLength && lo &+ 32 <= s.count {
+                // Values of up to 32 bytes: the short-key index, filled from the dictionary.
+                let key = ShortKeyIndex.key(s, lo, hi)
+                code = index.code(key)
+                if code == nil {
+                    let h = ByteText.hash(s, lo, hi)
+                    code = closed ? dictionary.find(s, lo, hi, h) : dictionary.findOrInsert(s, lo, hi, h)
+                    if let code { index.remember(key, code: code) }
+                }
+            } else if !CSVTokens.escaped(f) {
                 let h = ByteText.hash(s, lo, hi)
                 code = closed ? dictionary.find(s, lo, hi, h) : dictionary.findOrInsert(s, lo, hi, h)
             } else {
@@ -174,7 +184,8 @@ enum IngestKernels {
             let f = fs[r &* n &+ j]
             capacity += CSVTokens.hi(f) - CSVTokens.lo(f)
         }
-        pool = [UInt8](repeating: 0, count: capacity)
+        // Eight bytes of slack: values are copied a word at a time, the last word overhanging.
+        pool = [UInt8](repeating: 0, count: capacity + 8)
         var used = 0
         do {
             var p = pool.mutableSpan
@@ -194,10 +205,16 @@ enum IngestKernels {
                         continue
                     }
                     if wantHashes { hashes[r] = ByteText.hash(s, lo, hi) }
-                    for i in lo..<hi {
-                        p[used] = s[i]
-                        used += 1
+                    var i = lo
+                    while i < hi && i &+ 8 <= s.count {
+                        p.storeUInt64LE(s.loadUInt64LE(at: i), at: used &+ (i &- lo))
+                        i &+= 8
                     }
+                    while i < hi {
+                        p[used &+ (i &- lo)] = s[i]
+                        i &+= 1
+                    }
+                    used &+= hi &- lo
                 } else {
                     ByteText.unescape(s, lo, hi, into: &scratch)
                     if let maxBytes, scratch.count > maxBytes {
@@ -214,7 +231,7 @@ enum IngestKernels {
                 valid[r] = 1
             }
         }
-        pool.removeLast(capacity - used)
+        pool.removeLast(capacity + 8 - used)
     }
 
     /// Records the inference evidence of column `j` over the chunk's sound records.
