@@ -165,16 +165,26 @@ struct ShortKeyIndex {
     /// The longest value the index takes.
     static let maxLength = 32
 
-    /// The key of `s[lo..<hi]`: at most ``maxLength`` bytes, with 32 bytes readable from `lo`.
-    @inline(__always)
-    static func key(_ s: Span<UInt8>, _ lo: Int, _ hi: Int) -> Key {
-        let length = hi &- lo
-        @inline(__always) func word(_ k: Int) -> UInt64 {
-            let bytes = min(max(length &- 8 &* k, 0), 8)
-            let mask = bytes == 8 ? UInt64.max : (1 &<< UInt64(truncatingIfNeeded: bytes &* 8)) &- 1
-            return s.loadUInt64LE(at: lo &+ 8 &* k) & mask
+    /// For each length 0...32, the masks of the four words that keep the value's bytes: looked
+    /// up rather than computed, since value lengths vary at random and branches on them would be
+    /// mispredicted.
+    static let masks: [UInt64] = (0...maxLength).flatMap { length in
+        (0..<4).map { k -> UInt64 in
+            let bytes = min(max(length - 8 * k, 0), 8)
+            return bytes == 8 ? UInt64.max : (1 << UInt64(bytes * 8)) - 1
         }
-        return Key(w0: word(0), w1: word(1), w2: word(2), w3: word(3), length: length)
+    }
+
+    /// The key of `s[lo..<hi]`: at most ``maxLength`` bytes, with 32 bytes readable from `lo`.
+    /// `masks` is ``masks`` (fetched once per column by the caller).
+    @inline(__always)
+    static func key(_ s: Span<UInt8>, _ lo: Int, _ hi: Int, masks: Span<UInt64>) -> Key {
+        let length = hi &- lo
+        let m = length &* 4
+        return Key(
+            w0: s.loadUInt64LE(at: lo) & masks[m], w1: s.loadUInt64LE(at: lo &+ 8) & masks[m &+ 1],
+            w2: s.loadUInt64LE(at: lo &+ 16) & masks[m &+ 2], w3: s.loadUInt64LE(at: lo &+ 24) & masks[m &+ 3],
+            length: length)
     }
 
     @inline(__always)

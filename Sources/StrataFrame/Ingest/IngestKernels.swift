@@ -98,6 +98,11 @@ enum IngestKernels {
         let n = t.columns
         let j = field.column
         let fs = t.fields.span
+        // The last date read, as its ten bytes and its day number: a column often repeats a date
+        // (as_of_date is one date for the whole tape), and comparing two words is cheaper than
+        // parsing and checking the date again.
+        var lastText: (UInt64, UInt64) = (0, 0)
+        var lastDays: Int32? = nil
         for r in 0..<t.records where status[r] == CSVTokens.ok {
             let f = fs[r &* n &+ j]
             let lo = CSVTokens.lo(f)
@@ -106,11 +111,25 @@ enum IngestKernels {
                 if field.required { reject(r, .missingValue, j, status: &status, errors: &errors) }
                 continue
             }
+            let comparable = hi &- lo == 10 && lo &+ 16 <= s.count && !CSVTokens.escaped(f)
+            var text: (UInt64, UInt64) = (0, 0)
+            if comparable {
+                text = (s.loadUInt64LE(at: lo), s.loadUInt64LE(at: lo &+ 8) & 0xFFFF)
+                if let lastDays, text == lastText {
+                    dst[r] = lastDays
+                    valid[r] = 1
+                    continue
+                }
+            }
             var shapeOK = false
             guard !CSVTokens.escaped(f), let days = TextNumber.parseDate(s, lo, hi, shapeOK: &shapeOK)
             else {
                 reject(r, .badDate, j, shapeOK ? 1 : 0, status: &status, errors: &errors)
                 continue
+            }
+            if comparable {
+                lastText = text
+                lastDays = days
             }
             dst[r] = days
             valid[r] = 1
@@ -130,6 +149,8 @@ enum IngestKernels {
         let j = field.column
         let fs = t.fields.span
         var index = ShortKeyIndex()
+        let keyMasks = ShortKeyIndex.masks
+        let masks = keyMasks.span
         for r in 0..<t.records where status[r] == CSVTokens.ok {
             let f = fs[r &* n &+ j]
             let lo = CSVTokens.lo(f)
@@ -141,7 +162,7 @@ enum IngestKernels {
             var code: Int32?
             if !CSVTokens.escaped(f) && hi &- lo <= ShortKeyIndex.maxLength && lo &+ 32 <= s.count {
                 // Values of up to 32 bytes: the short-key index, filled from the dictionary.
-                let key = ShortKeyIndex.key(s, lo, hi)
+                let key = ShortKeyIndex.key(s, lo, hi, masks: masks)
                 code = index.code(key)
                 if code == nil {
                     let h = ByteText.hash(s, lo, hi)
