@@ -97,6 +97,21 @@ struct IngestDeterminismTests {
         }
     }
 
+    /// With more than one thread the columns are allocated during the scan from a row count
+    /// estimated on the first MiB. Long records first and short ones after make the estimate too
+    /// small: the columns are then allocated after the scan, with the same table as one thread.
+    @Test func rowEstimateTooSmallGivesTheSameTable() throws {
+        var tape = TapeBuilder()
+        let longID = String(repeating: "x", count: 58)
+        for k in 0..<4_000 { tape.add(["loan_id": "L\(k)" + longID, "customer_id": "C\(k)" + longID]) }
+        for k in 4_000..<20_000 { tape.add(["loan_id": "L\(k)"]) }
+        let path = TempCSV.write(tape.text)
+        let one = try CSVIngest.ingest(path: path, options: IngestOptions(threads: 1))
+        let two = try CSVIngest.ingest(path: path, options: IngestOptions(threads: 2))
+        #expect(one.accepted == 20_000 && two.accepted == 20_000)
+        #expect(Self.identical(one.table, two.table))
+    }
+
     @Test func valuesMatchAnIndependentReading() throws {
         // A clean tape: every field's value checked against Swift's own parsing of the text.
         var builder = TapeBuilder()
