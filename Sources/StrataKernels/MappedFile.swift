@@ -176,6 +176,22 @@ final class AnonymousMemory: @unchecked Sendable {
 }
 
 extension ColumnBufferBuilder {
+    /// Maps in the pages that hold the values of `range` now (`MADV_POPULATE_WRITE`), so the
+    /// writers that fill them later take no page faults. Values are unchanged (pages already
+    /// written stay as they are). Advisory: a no-op where the kernel refuses it.
+    public func populate(_ range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "range out of bounds")
+        guard !range.isEmpty else { return }
+        let stride = MemoryLayout<Element>.stride
+        let page = MappedFile.pageSize
+        let address = Int(bitPattern: storage.base) + range.lowerBound * stride
+        let first = address / page * page
+        let end = address + range.count * stride
+        // SAFETY: [first, end) lies within the pages of this allocation (it starts at the page
+        // holding the first value); MADV_POPULATE_WRITE only maps pages in, never changes bytes.
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: first), end - first, MADV_POPULATE_WRITE)
+    }
+
     /// Room for `count` zero values like ``init(count:)``, but large buffers (1 MiB and more) come
     /// from anonymous `mmap` memory that the kernel zeroes page by page on first write, instead
     /// of a memset up front. For columns filled in parallel right after allocation.

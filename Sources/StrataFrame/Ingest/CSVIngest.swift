@@ -2,16 +2,21 @@ import Dispatch
 import StrataKernels
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Reads a CSV file (a loan tape or any CSV) into a ``Table``, checking every row.
 ///
-/// The file is memory-mapped and parsed on all cores in passes that each run in parallel over
-/// blocks of the file:
-/// 1. a scan counts quotes and line feeds per block, which locates every record boundary
-///    (quote-aware) and the number of records per block, so every output column is allocated
-///    once at its final size;
-/// 2. only when some columns are typed by scanning: a pass that collects their evidence;
-/// 3. the parse: each block is cut into fields and each column converted and checked straight
-///    into the block's rows of the output.
+/// The file is memory-mapped and parsed on all cores, in parallel over blocks of the file. A
+/// block's statistics (quotes and line feeds) locate every record boundary, quote-aware, once
+/// the statistics of the blocks before it are known; each block's records are then cut into
+/// fields and each column converted and checked straight into the block's rows of the output.
+/// - When every column's type is known from the header (a loan tape), this is one pass: each
+///   worker scans its block, takes the record boundaries and row slots handed on from the
+///   previous block, and parses at once (``IngestRun/parseInOnePass()``).
+/// - Otherwise (columns typed by scanning) a scan lays out all blocks first, a second pass
+///   collects the typing evidence, and a third parses (``IngestRun/parseInTwoPasses()``).
 /// Then `loan_id` uniqueness is checked over the whole file, category dictionaries of the blocks
 /// are merged in file order, and rows are compacted when some were rejected. Every step combines
 /// block results in file order, so the table, the counts and the rejects are identical for any
@@ -120,18 +125,14 @@ struct IngestRun: Sendable {
     var threads: Int { options.threads }
 
     func execute() throws(StrataFrameError) -> IngestResult {
-        let early = startEarlyAllocation()
-        defer { _ = early?.wait() }
-        let layout = try CSVLayout.scan(file, label: label, blockBytes: options.chunkBytes, threads: threads)
-        var plan = try IngestPlan.make(header: layout.headerFields, schema: options.schema, label: label)
-        if !plan.inferredColumns.isEmpty { inferTypes(layout, &plan) }
-        let sinks: (values: [ColumnSink], validity: [ColumnBufferBuilder<UInt8>?])
-        if let ready = early?.wait(), ready.slots >= layout.totalSlots {
-            sinks = ready.sinks
+        let parsed: ParsedFile
+        if let onePass = try parseInOnePass() {
+            parsed = onePass
         } else {
-            sinks = allocate(plan, slots: layout.totalSlots)
+            parsed = try parseInTwoPasses()
         }
-        var results = parse(layout, plan, sinks)
+        let (layout, plan, sinks) = (parsed.layout, parsed.plan, parsed.sinks)
+        var results = parsed.results
 
         var rejects = [RowReject]()
         for result in results where result.processed { rejects.append(contentsOf: result.rejects) }
@@ -164,59 +165,147 @@ struct IngestRun: Sendable {
             table: table, read: read, accepted: table.rowCount, rejected: rejects.count, rejectsByReason: byReason)
     }
 
-    // MARK: - Early allocation
+    // MARK: - Passes
 
-    /// Output columns being allocated on a background thread while the scan runs.
-    final class EarlyAllocation: Sendable {
-        struct Ready: Sendable {
-            let slots: Int
-            let sinks: (values: [ColumnSink], validity: [ColumnBufferBuilder<UInt8>?])
-        }
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<Ready?>(nil)
-
-        /// Waits for the allocation (once; later calls return nil).
-        func wait() -> Ready? {
-            done.wait()
-            done.signal()
-            return result.withLock { ready in
-                defer { ready = nil }
-                return ready
-            }
-        }
+    /// The file cut into chunks, its columns, and every chunk parsed into them.
+    struct ParsedFile {
+        let layout: CSVLayout
+        let plan: IngestPlan
+        let sinks: (values: [ColumnSink], validity: [ColumnBufferBuilder<UInt8>?])
+        let results: [ChunkResult]
     }
 
-    /// Starts mapping the output columns in while the scan reads the file, when the columns are
-    /// known from the header alone (no inferred types) and more than one thread is allowed.
+    /// The general path: a scan that lays out every chunk and counts the rows, type inference
+    /// when some columns need it, columns allocated at their exact size, then the parse.
+    func parseInTwoPasses() throws(StrataFrameError) -> ParsedFile {
+        let layout = try CSVLayout.scan(file, label: label, blockBytes: options.chunkBytes, threads: threads)
+        var plan = try IngestPlan.make(header: layout.headerFields, schema: options.schema, label: label)
+        if !plan.inferredColumns.isEmpty { inferTypes(layout, &plan) }
+        let sinks = allocate(plan, slots: layout.totalSlots, populate: true)
+        return ParsedFile(layout: layout, plan: plan, sinks: sinks, results: parse(layout, plan, sinks))
+    }
+
+    /// One pass over the file when every column's type is known from the header (a loan tape
+    /// without extra columns): each worker scans its block, takes its chunk from the previous
+    /// block's cursor (quote parity, lines and row slots, handed on in block order), and parses
+    /// it at once, while the block is still in the CPU caches. The file is read once instead of
+    /// twice.
     ///
-    /// Mapping in 2 GB of columns for a 10M-loan tape is kernel work (zeroing pages) that does not
-    /// get faster with more threads, so it overlaps with the scan instead of following it. The row
-    /// count is estimated from the first MiB of records with a 3% margin (the columns are sealed
-    /// at the true count later); a file whose records turn out more numerous than that gets its
-    /// columns allocated after the scan as usual, so the estimate never changes a result.
-    func startEarlyAllocation() -> EarlyAllocation? {
-        guard threads > 1, let (header, _) = try? CSVLayout.readHeader(of: file, label: label),
-            let plan = try? IngestPlan.make(header: header.fields, schema: options.schema, label: label),
-            plan.inferredColumns.isEmpty
-        else { return nil }
-        let body = header.end..<file.byteCount
+    /// The columns are allocated before the row count is known, from an estimate (the first MiB
+    /// of records, plus 3% and 1,024 rows) and sealed at the true count. Chunks past the estimate
+    /// are not parsed; when there are any, the columns are allocated again at the exact size and
+    /// every chunk is parsed in a second pass, so the estimate never changes a result. With more
+    /// than one thread, a background thread maps the columns' pages in ahead of the writers
+    /// (kernel work that does not get faster with more threads); with one, they are mapped in
+    /// first.
+    ///
+    /// - Returns: nil when the columns are not all known from the header.
+    func parseInOnePass() throws(StrataFrameError) -> ParsedFile? {
+        let size = file.byteCount
+        let (header, bomLength) = try CSVLayout.readHeader(of: file, label: label)
+        guard header.endsWithLineFeed, header.end < size else {
+            throw .input(file: label, reason: "no data rows: the file holds only a header")
+        }
+        let plan = try IngestPlan.make(header: header.fields, schema: options.schema, label: label)
+        guard plan.inferredColumns.isEmpty else { return nil }
+        let blocks = CSVLayout.Blocks(body: header.end..<size, blockBytes: options.chunkBytes)
+        let capacity = estimatedRecords(body: blocks.body)
+        let sinks = allocate(plan, slots: capacity, populate: threads == 1)
+        let populating = threads > 1 ? populateInBackground(sinks, slots: capacity) : nil
+        defer { populating?.wait() }
+
+        // The cursor of the blocks handed on so far, in block order.
+        struct Handoff {
+            var cursor: CSVLayout.Cursor
+            var nextBlock = 0
+            var error: StrataFrameError? = nil
+        }
+        let handoff = Mutex(Handoff(cursor: CSVLayout.Cursor(header: header, size: size)))
+        let failFast = options.rejectsPath == nil
+        let firstFailing = Atomic<Int>(Int.max)
+        let run = self
+        let label = self.label
+        let parts = parallelChunks(count: blocks.count, chunkSize: 1, threads: threads) {
+            k, _ -> (chunk: CSVLayout.Chunk?, result: ChunkResult) in
+            let range = blocks.range(k)
+            run.file.prefetchPages(in: range)
+            let stats = run.file.withBytes(in: range) { s in CSVLayout.scanBlock(s) }
+            // Blocks are handed out in increasing order, so block k - 1 is being scanned by a
+            // running worker: wait for it to hand its cursor on.
+            var chunk: CSVLayout.Chunk? = nil
+            var spins = 0
+            while true {
+                let taken = handoff.withLock { h -> Bool in
+                    guard h.nextBlock == k else { return false }
+                    h.nextBlock += 1
+                    guard h.error == nil else { return true }
+                    do throws(StrataFrameError) {
+                        chunk = try h.cursor.chunk(after: stats, of: blocks, k, label: label)
+                    } catch {
+                        h.error = error
+                    }
+                    return true
+                }
+                if taken { break }
+                spins += 1
+                if spins > 64 { sched_yield() }
+            }
+            guard let chunk, chunk.firstSlot + chunk.records <= capacity else { return (chunk, ChunkResult()) }
+            if failFast && k > firstFailing.load(ordering: .relaxed) { return (chunk, ChunkResult()) }
+            let result = run.parseChunk(chunk, plan, sinks)
+            if failFast && !result.rejects.isEmpty { _ = firstFailing.min(k, ordering: .relaxed) }
+            return (chunk, result)
+        }
+        let finished = handoff.withLock { $0 }
+        if let error = finished.error { throw error }
+        let layout = CSVLayout(
+            headerFields: header.fields, headerRange: bomLength..<header.end, chunks: parts.map { $0.chunk! },
+            totalSlots: finished.cursor.slots)
+        guard layout.totalSlots <= capacity else {
+            populating?.wait()
+            let exact = allocate(plan, slots: layout.totalSlots, populate: true)
+            return ParsedFile(layout: layout, plan: plan, sinks: exact, results: parse(layout, plan, exact))
+        }
+        return ParsedFile(layout: layout, plan: plan, sinks: sinks, results: parts.map(\.result))
+    }
+
+    /// The number of records of `body` estimated from its first MiB, with a margin: 3% and
+    /// 1,024 records.
+    func estimatedRecords(body: Range<Int>) -> Int {
         let sample = body.lowerBound..<min(body.upperBound, body.lowerBound + (1 << 20))
         let lineFeeds = file.withBytes(in: sample) { s in
             var count = 0
             for i in 0..<s.count where s[i] == UInt8(ascii: "\n") { count += 1 }
             return count
         }
-        guard lineFeeds >= 16 else { return nil }
-        let estimate = Double(body.count) * Double(lineFeeds) / Double(sample.count) * 1.03 + 1024
-        let slots = Int(estimate)
-        let early = EarlyAllocation()
-        let run = self
-        DispatchQueue.global().async {
-            let sinks = run.allocate(plan, slots: slots, threads: 1)
-            early.result.withLock { $0 = EarlyAllocation.Ready(slots: slots, sinks: sinks) }
-            early.done.signal()
+        let perByte = Double(max(lineFeeds, 1)) / Double(sample.count)
+        return Int(Double(body.count) * perByte * 1.03) + 1_024
+    }
+
+    /// Maps in the pages of every column on a background thread, rows in order (all columns of
+    /// the first rows first), so the pages are mapped ahead of the writers.
+    func populateInBackground(
+        _ sinks: (values: [ColumnSink], validity: [ColumnBufferBuilder<UInt8>?]), slots: Int
+    ) -> DispatchGroup {
+        let group = DispatchGroup()
+        // A queue of its own: it gets a thread even while the workers occupy the shared pool.
+        DispatchQueue(label: "strata.ingest.populate").async(group: group) {
+            let step = 1 << 16
+            for start in stride(from: 0, to: slots, by: step) {
+                let rows = start..<min(slots, start + step)
+                for (values, validity) in zip(sinks.values, sinks.validity) {
+                    switch values {
+                    case .float64(let b): b.populate(rows)
+                    case .int64(let b): b.populate(rows)
+                    case .date(let b): b.populate(rows)
+                    case .category(let b): b.populate(rows)
+                    case .string: break
+                    }
+                    validity?.populate(rows)
+                }
+            }
         }
-        return early
+        return group
     }
 
     // MARK: - Type inference
@@ -250,24 +339,25 @@ struct IngestRun: Sendable {
 
     // MARK: - Allocation
 
-    /// Allocates every output column at its final size, columns in parallel, with all pages
-    /// mapped up front (cheaper than a page fault per page while parsing).
+    /// Allocates every output column with room for `slots` rows, columns in parallel; with
+    /// `populate`, all pages are mapped up front (cheaper than a page fault per page while
+    /// parsing).
     func allocate(
-        _ plan: IngestPlan, slots: Int, threads: Int? = nil
+        _ plan: IngestPlan, slots: Int, populate: Bool
     ) -> (values: [ColumnSink], validity: [ColumnBufferBuilder<UInt8>?]) {
         let columns = plan.columns
-        let made = parallelChunks(count: columns.count, chunkSize: 1, threads: threads ?? self.threads) { j, _ in
+        let made = parallelChunks(count: columns.count, chunkSize: 1, threads: threads) { j, _ in
             let column = columns[j]
             let sink: ColumnSink
             switch column.type {
-            case .float64: sink = .float64(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: true))
-            case .int64: sink = .int64(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: true))
-            case .date: sink = .date(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: true))
-            case .category: sink = .category(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: true))
+            case .float64: sink = .float64(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: populate))
+            case .int64: sink = .int64(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: populate))
+            case .date: sink = .date(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: populate))
+            case .category: sink = .category(ColumnBufferBuilder(lazilyZeroedCount: slots, populate: populate))
             case .string: sink = .string
             }
             let validity: ColumnBufferBuilder<UInt8>? =
-                column.required ? nil : ColumnBufferBuilder(lazilyZeroedCount: slots, populate: true)
+                column.required ? nil : ColumnBufferBuilder(lazilyZeroedCount: slots, populate: populate)
             return (sink, validity)
         }
         return (made.map(\.0), made.map(\.1))

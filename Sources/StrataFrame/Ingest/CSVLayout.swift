@@ -63,27 +63,69 @@ struct CSVLayout: Sendable {
         guard header.endsWithLineFeed, bodyStart < size else {
             throw .input(file: label, reason: "no data rows: the file holds only a header")
         }
-        let blockSize = max(64, blockBytes)
-        let blockCount = (size - bodyStart + blockSize - 1) / blockSize
-        let stats = parallelChunks(count: blockCount, chunkSize: 1, threads: threads) { block, _ in
-            let start = bodyStart + block * blockSize
-            let end = min(size, start + blockSize)
-            file.prefetchPages(in: start..<end)
-            let stats = file.withBytes(in: start..<end) { s in scanBlock(s) }
-            file.releasePages(in: start..<end)
+        let blocks = Blocks(body: bodyStart..<size, blockBytes: blockBytes)
+        let stats = parallelChunks(count: blocks.count, chunkSize: 1, threads: threads) { block, _ in
+            let range = blocks.range(block)
+            file.prefetchPages(in: range)
+            let stats = file.withBytes(in: range) { s in scanBlock(s) }
+            file.releasePages(in: range)
             return stats
         }
+        var cursor = Cursor(header: header, size: size)
         var chunks = [Chunk]()
-        chunks.reserveCapacity(blockCount)
+        chunks.reserveCapacity(blocks.count)
+        for block in 0..<blocks.count {
+            chunks.append(try cursor.chunk(after: stats[block], of: blocks, block, label: label))
+        }
+        return CSVLayout(
+            headerFields: header.fields, headerRange: bomLength..<header.end, chunks: chunks,
+            totalSlots: cursor.slots)
+    }
+
+    /// The body of a file cut into blocks of a fixed size (the last one shorter).
+    struct Blocks: Sendable {
+        let body: Range<Int>
+        let size: Int
+
+        init(body: Range<Int>, blockBytes: Int) {
+            self.body = body
+            self.size = max(64, blockBytes)
+        }
+
+        var count: Int { (body.count + size - 1) / size }
+
+        func range(_ block: Int) -> Range<Int> {
+            let start = body.lowerBound + block * size
+            return start..<min(body.upperBound, start + size)
+        }
+    }
+
+    /// Turns block statistics, taken in block order, into chunks: the state carried from one
+    /// block to the next (quote parity, line feeds, where the open chunk starts, row slots).
+    struct Cursor: Sendable {
+        let size: Int
         var odd = false
-        var lineFeedsBefore = header.lineFeeds
-        var chunkStart = bodyStart
-        var chunkLine = 1 + header.lineFeeds
+        var lineFeedsBefore: Int
+        var chunkStart: Int
+        var chunkLine: Int
+        /// Row slots of the chunks so far.
         var slots = 0
         var special = false
-        for block in 0..<blockCount {
-            let st = stats[block]
-            let blockStart = bodyStart + block * blockSize
+
+        init(header: Header, size: Int) {
+            self.size = size
+            lineFeedsBefore = header.lineFeeds
+            chunkStart = header.end
+            chunkLine = 1 + header.lineFeeds
+        }
+
+        /// The chunk of `block`, whose statistics are `st`: the records that end inside it.
+        ///
+        /// - Throws: ``StrataFrameError/input(file:reason:)`` for a record of 2 GiB or more.
+        mutating func chunk(
+            after st: BlockStats, of blocks: Blocks, _ block: Int, label: String
+        ) throws(StrataFrameError) -> Chunk {
+            let blockStart = blocks.range(block).lowerBound
             let count = odd ? st.count.1 : st.count.0
             let last = odd ? st.last.1 : st.last.0
             let upTo = odd ? st.upToLast.1 : st.upToLast.0
@@ -95,19 +137,18 @@ struct CSVLayout: Sendable {
                 end = blockStart + last + 1
                 endLine = 1 + lineFeedsBefore + upTo
             }
-            if block == blockCount - 1 {
+            if block == blocks.count - 1 {
                 if end < size { records += 1 }
                 end = size
             }
             if end - chunkStart >= Int(Int32.max) {
                 throw .input(file: label, reason: "a record near line \(chunkLine) is longer than 2 GiB")
             }
-            chunks.append(
-                Chunk(
-                    range: chunkStart..<end, firstLine: chunkLine, records: records, firstSlot: slots,
-                    hasSpecialBytes: special))
+            let chunk = Chunk(
+                range: chunkStart..<end, firstLine: chunkLine, records: records, firstSlot: slots,
+                hasSpecialBytes: special)
             slots += records
-            if count > 0 || block == blockCount - 1 {
+            if count > 0 || block == blocks.count - 1 {
                 // The next chunk's bytes start here; its special flag starts with this block's
                 // tail, which it shares.
                 special = st.special
@@ -116,9 +157,8 @@ struct CSVLayout: Sendable {
             chunkLine = endLine
             lineFeedsBefore += st.lineFeeds
             if st.oddQuotes { odd.toggle() }
+            return chunk
         }
-        return CSVLayout(
-            headerFields: header.fields, headerRange: bomLength..<header.end, chunks: chunks, totalSlots: slots)
     }
 
     /// Counts quotes and line feeds of one block, per quote parity.
