@@ -135,7 +135,12 @@ func run(_ argv: [String]) throws {
     }
     let operation = argv[1]
     let arguments = try Arguments(argv.dropFirst(2))
-    let threads = try arguments.integer("--threads") ?? Parallel.threadCount
+    if let given = try arguments.integer("--threads") {
+        // Before anything reads Parallel.threadCount: operations without a thread parameter (the
+        // snapshot load) follow it too.
+        setenv("STRATA_THREADS", String(given), 1)
+    }
+    let threads = Parallel.threadCount
 
     switch operation {
     case "generate":

@@ -210,6 +210,22 @@ struct IngestRun: Sendable {
         guard plan.inferredColumns.isEmpty else { return nil }
         let blocks = CSVLayout.Blocks(body: header.end..<size, blockBytes: options.chunkBytes)
         let capacity = estimatedRecords(body: blocks.body)
+        let attempt = try parseBlocks(
+            header: header, headerRange: bomLength..<header.end, plan: plan, blocks: blocks, capacity: capacity)
+        if let parsed = attempt.parsed { return parsed }
+        // The estimate fell short; its columns are gone (they lived in parseBlocks).
+        let layout = attempt.layout
+        let exact = allocate(plan, slots: layout.totalSlots, populate: true)
+        return ParsedFile(layout: layout, plan: plan, sinks: exact, results: parse(layout, plan, exact))
+    }
+
+    /// The pass of ``parseInOnePass()`` with columns of `capacity` rows: the layout, and the
+    /// parsed file when every chunk fitted (nil otherwise).
+    func parseBlocks(
+        header: CSVLayout.Header, headerRange: Range<Int>, plan: IngestPlan, blocks: CSVLayout.Blocks,
+        capacity: Int
+    ) throws(StrataFrameError) -> (layout: CSVLayout, parsed: ParsedFile?) {
+        let size = file.byteCount
         let sinks = allocate(plan, slots: capacity, populate: threads == 1)
         let populating = threads > 1 ? populateInBackground(sinks, slots: capacity) : nil
         defer { populating?.wait() }
@@ -259,14 +275,10 @@ struct IngestRun: Sendable {
         let finished = handoff.withLock { $0 }
         if let error = finished.error { throw error }
         let layout = CSVLayout(
-            headerFields: header.fields, headerRange: bomLength..<header.end, chunks: parts.map { $0.chunk! },
+            headerFields: header.fields, headerRange: headerRange, chunks: parts.map { $0.chunk! },
             totalSlots: finished.cursor.slots)
-        guard layout.totalSlots <= capacity else {
-            populating?.wait()
-            let exact = allocate(plan, slots: layout.totalSlots, populate: true)
-            return ParsedFile(layout: layout, plan: plan, sinks: exact, results: parse(layout, plan, exact))
-        }
-        return ParsedFile(layout: layout, plan: plan, sinks: sinks, results: parts.map(\.result))
+        guard layout.totalSlots <= capacity else { return (layout, nil) }
+        return (layout, ParsedFile(layout: layout, plan: plan, sinks: sinks, results: parts.map(\.result)))
     }
 
     /// The number of records of `body` estimated from its first MiB, with a margin: 3% and
