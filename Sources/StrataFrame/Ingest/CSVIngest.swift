@@ -16,7 +16,7 @@ import Synchronization
 ///   worker scans its block, takes the record boundaries and row slots handed on from the
 ///   previous block, and parses at once (``IngestRun/parseInOnePass()``).
 /// - Otherwise (columns typed by scanning) a scan lays out all blocks first, a second pass
-///   collects the typing evidence, and a third parses (``IngestRun/parseInTwoPasses()``).
+///   collects the typing evidence, and a third parses (``IngestRun/parseAfterScan()``).
 /// Then `loan_id` uniqueness is checked over the whole file, category dictionaries of the blocks
 /// are merged in file order, and rows are compacted when some were rejected. Every step combines
 /// block results in file order, so the table, the counts and the rejects are identical for any
@@ -129,7 +129,7 @@ struct IngestRun: Sendable {
         if let onePass = try parseInOnePass() {
             parsed = onePass
         } else {
-            parsed = try parseInTwoPasses()
+            parsed = try parseAfterScan()
         }
         let (layout, plan, sinks) = (parsed.layout, parsed.plan, parsed.sinks)
         var results = parsed.results
@@ -177,7 +177,7 @@ struct IngestRun: Sendable {
 
     /// The general path: a scan that lays out every chunk and counts the rows, type inference
     /// when some columns need it, columns allocated at their exact size, then the parse.
-    func parseInTwoPasses() throws(StrataFrameError) -> ParsedFile {
+    func parseAfterScan() throws(StrataFrameError) -> ParsedFile {
         let layout = try CSVLayout.scan(file, label: label, blockBytes: options.chunkBytes, threads: threads)
         var plan = try IngestPlan.make(header: layout.headerFields, schema: options.schema, label: label)
         if !plan.inferredColumns.isEmpty { inferTypes(layout, &plan) }
