@@ -49,8 +49,8 @@ struct CSVIngestTests {
 
     /// The tokenizer (its 64-byte mask path for plain records, its general path for the rest)
     /// against a byte-by-byte RFC 4180 reference, on random records: plain, empty and quoted
-    /// fields (with commas, `""`, CR and LF inside), LF and CRLF line ends, lone CRs, wrong
-    /// field counts, blank lines, and records long enough to span several 64-byte windows.
+    /// fields (with and without `""`, with commas, CR and LF inside, some longer than a 64-byte
+    /// window), LF and CRLF line ends, lone CRs, wrong field counts and blank lines.
     @Test func tokenizerMatchesAByteLoop() {
         var state: UInt64 = 99
         func next(_ bound: Int) -> Int {
@@ -68,11 +68,15 @@ struct CSVIngestTests {
                 let fieldCount = next(10) == 0 ? 1 + next(8) : columns
                 var fields = [String]()
                 for _ in 0..<fieldCount {
-                    switch next(6) {
+                    switch next(10) {
                     case 0: fields.append("")
                     case 1: fields.append("\"a,\"\"b\r\nc\"")
                     case 2: fields.append(String(repeating: "x", count: next(90)))
                     case 3: fields.append("a\rb")
+                    case 4: fields.append("\"\"")
+                    case 5: fields.append("\"plain text\"")
+                    case 6: fields.append("\"x,y\nz\r\n\"")
+                    case 7: fields.append("\"" + String(repeating: "q,", count: next(60)) + "\"")
                     default: fields.append(String(next(1_000_000)))
                     }
                 }
