@@ -103,7 +103,12 @@ enum CSVTokenizer {
             var j = 0
             var quoteError: Int64 = -1
             var quoteColumn = 0
-            let fastEnd = fastRecord(s, start: pos, columns: columns, base: base, fields: &fields)
+            var fastEnd = fastRecord(s, start: pos, columns: columns, base: base, fields: &fields)
+            if fastEnd < 0 {
+                // Quoted fields (as spreadsheet and database exports write text) have their own
+                // fast path, kept apart so the plain one stays small.
+                fastEnd = fastQuotedRecord(s, start: pos, columns: columns, base: base, fields: &fields)
+            }
             if fastEnd >= 0 {
                 pos = fastEnd
                 j = columns
@@ -276,6 +281,93 @@ enum CSVTokenizer {
                     guard j == last, at > start, s[at] == UInt8(ascii: "\r"), at &+ 1 < n,
                         s[at &+ 1] == UInt8(ascii: "\n")
                     else { return -1 }
+                    fields[base &+ j] = packed
+                    return at &+ 2
+                }
+            }
+            window &+= 64
+        }
+        return -1
+    }
+
+    /// ``fastRecord(_:start:columns:base:fields:)`` for records with quoted fields (without
+    /// `""` escapes): a quoted field's closing quote is the next quote bit of the masks (or,
+    /// past the window, the next quote found eight bytes at a time), and the bits inside it are
+    /// dropped.
+    ///
+    /// - Returns: where the next record starts, or -1 for anything else (a quote inside a
+    ///   field, a `""` escape, text after a closing quote, a lone CR, another field count, a
+    ///   blank line, the last 64 bytes of the chunk).
+    @inline(never)
+    static func fastQuotedRecord(
+        _ s: Span<UInt8>, start: Int, columns: Int, base: Int, fields: inout MutableSpan<UInt64>
+    ) -> Int {
+        let n = s.count
+        let quote = UInt8(ascii: "\"")
+        var window = start
+        var fieldStart = start
+        // The closing quote of the current field when it is quoted, else -1.
+        var closing = -1
+        var j = 0
+        let last = columns &- 1
+        windows: while window &+ 64 <= n {
+            let marks = s.csvMarks64(at: window)
+            var bits = marks.comma | marks.lineFeed | marks.other
+            while bits != 0 {
+                let k = bits.trailingZeroBitCount
+                let bit = bits & (0 &- bits)
+                bits &= bits &- 1
+                let at = window &+ k
+                var packed = UInt64(truncatingIfNeeded: fieldStart) | UInt64(truncatingIfNeeded: at) << 32
+                if closing >= 0 {
+                    // A quoted field ends right after its closing quote.
+                    guard at == closing &+ 1 else { return -1 }
+                    packed = UInt64(truncatingIfNeeded: fieldStart &+ 1) | UInt64(truncatingIfNeeded: closing) << 32
+                }
+                if marks.comma & bit != 0 {
+                    guard j < last else { return -1 }
+                    fields[base &+ j] = packed
+                    j &+= 1
+                    fieldStart = at &+ 1
+                    closing = -1
+                } else if marks.lineFeed & bit != 0 {
+                    guard j == last, at > start else { return -1 }
+                    fields[base &+ j] = packed
+                    return at &+ 1
+                } else if s[at] == quote {
+                    // An opening quote: the next quote closes the field (a quote right after that
+                    // one, a `""` escape, then fails the test above).
+                    guard at == fieldStart, closing < 0 else { return -1 }
+                    var rest = marks.other & ~(UInt64.max &>> UInt64(63 &- k))
+                    while rest != 0 {
+                        let p = rest.trailingZeroBitCount
+                        if s[window &+ p] == quote {
+                            closing = window &+ p
+                            bits &= ~(UInt64.max &>> UInt64(63 &- p))
+                            break
+                        }
+                        rest &= rest &- 1
+                    }
+                    if closing < 0 {
+                        // Past this window: find it eight bytes at a time, then start the windows
+                        // at the byte after it.
+                        var close = window &+ 64
+                        while close &+ 8 <= n {
+                            let quotes = SWAR.zeroBytes(s.loadUInt64LE(at: close) ^ SWAR.repeated(quote))
+                            if quotes != 0 {
+                                close &+= quotes.trailingZeroBitCount >> 3
+                                break
+                            }
+                            close &+= 8
+                        }
+                        guard close < n, s[close] == quote else { return -1 }
+                        closing = close
+                        window = close &+ 1
+                        continue windows
+                    }
+                } else {
+                    // A CR: only right before the line feed that ends the record.
+                    guard j == last, at > start, at &+ 1 < n, s[at &+ 1] == UInt8(ascii: "\n") else { return -1 }
                     fields[base &+ j] = packed
                     return at &+ 2
                 }
