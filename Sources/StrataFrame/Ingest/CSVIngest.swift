@@ -285,11 +285,7 @@ struct IngestRun: Sendable {
     /// 1,024 records.
     func estimatedRecords(body: Range<Int>) -> Int {
         let sample = body.lowerBound..<min(body.upperBound, body.lowerBound + (1 << 20))
-        let lineFeeds = file.withBytes(in: sample) { s in
-            var count = 0
-            for i in 0..<s.count where s[i] == UInt8(ascii: "\n") { count += 1 }
-            return count
-        }
+        let lineFeeds = file.withBytes(in: sample) { s in CSVLayout.scanBlock(s).lineFeeds }
         let perByte = Double(max(lineFeeds, 1)) / Double(sample.count)
         return Int(Double(body.count) * perByte * 1.03) + 1_024
     }

@@ -125,18 +125,8 @@ enum CSVTokenizer {
                         contentLo = pos
                         var closed = false
                         while pos < n {
-                            if pos + 8 <= n {
-                                let quotes = SWAR.zeroBytes(s.loadUInt64LE(at: pos) ^ SWAR.repeated(quote))
-                                if quotes == 0 {
-                                    pos += 8
-                                    continue
-                                }
-                                pos += quotes.trailingZeroBitCount >> 3
-                            }
-                            if s[pos] != quote {
-                                pos += 1
-                                continue
-                            }
+                            pos = nextQuote(s, from: pos)
+                            if pos == n { break }
                             if pos + 1 < n && s[pos + 1] == quote {
                                 escaped = true
                                 pos += 2
@@ -351,16 +341,8 @@ enum CSVTokenizer {
                     if closing < 0 {
                         // Past this window: find it eight bytes at a time, then start the windows
                         // at the byte after it.
-                        var close = window &+ 64
-                        while close &+ 8 <= n {
-                            let quotes = SWAR.zeroBytes(s.loadUInt64LE(at: close) ^ SWAR.repeated(quote))
-                            if quotes != 0 {
-                                close &+= quotes.trailingZeroBitCount >> 3
-                                break
-                            }
-                            close &+= 8
-                        }
-                        guard close < n, s[close] == quote else { return -1 }
+                        let close = nextQuote(s, from: window &+ 64)
+                        guard close < n else { return -1 }
                         closing = close
                         window = close &+ 1
                         continue windows
@@ -375,6 +357,22 @@ enum CSVTokenizer {
             window &+= 64
         }
         return -1
+    }
+
+    /// The offset of the first `"` at `from` or later, or `s.count` when there is none; eight
+    /// bytes at a time.
+    @inline(__always)
+    static func nextQuote(_ s: Span<UInt8>, from start: Int) -> Int {
+        let n = s.count
+        let quote = UInt8(ascii: "\"")
+        var pos = start
+        while pos &+ 8 <= n {
+            let quotes = SWAR.zeroBytes(s.loadUInt64LE(at: pos) ^ SWAR.repeated(quote))
+            if quotes != 0 { return pos &+ quotes.trailingZeroBitCount >> 3 }
+            pos &+= 8
+        }
+        while pos < n && s[pos] != quote { pos &+= 1 }
+        return pos
     }
 
     /// The end of a malformed record: after the first line feed at `from` or later that follows
