@@ -267,20 +267,6 @@ struct CSVIngestTests {
         #expect(throws: StrataFrameError.self) { try CSVIngest.columnNames(path: path + ".missing") }
     }
 
-    @Test func bytesBelowMarksExactlyTheLowBytes() {
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<20_000 {
-            let word = UInt64.random(in: 0...UInt64.max, using: &generator)
-            for n: UInt8 in [1, 0x2D, 0x41, 0x80] {
-                var expected: UInt64 = 0
-                for k in 0..<8 where UInt8(truncatingIfNeeded: word >> UInt64(8 * k)) < n {
-                    expected |= 0x80 << UInt64(8 * k)
-                }
-                #expect(SWAR.bytesBelow(word, n) == expected)
-            }
-        }
-    }
-
     @Test func byteOrderMarkAndNoFinalNewline() throws {
         let text = "\u{FEFF}a,b\n1,x\n2,y"
         let result = try TempCSV.ingest(text, schema: .inferred)

@@ -397,11 +397,6 @@ enum SWAR {
     @inline(__always)
     static func repeated(_ b: UInt8) -> UInt64 { ones &* UInt64(b) }
 
-    /// The number of bytes marked 0x80 in `m` (a byte sum by multiplication: the default x86-64
-    /// target has no POPCNT instruction).
-    @inline(__always)
-    static func countMarked(_ m: UInt64) -> Int { Int(((m >> 7) &* ones) >> 56) }
-
     /// Nonzero exactly when some byte of `x` is zero.
     @inline(__always)
     static func hasZero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
@@ -409,14 +404,6 @@ enum SWAR {
     /// 0x80 in exactly the bytes of `x` that are zero.
     @inline(__always)
     static func zeroBytes(_ x: UInt64) -> UInt64 { ~(((x & low) &+ low) | x) & high }
-
-    /// 0x80 in exactly the bytes of `x` that are below `n` (n <= 128). Exact for every byte:
-    /// `(b & 0x7F) + (0x80 - n)` cannot carry into the next byte, and bytes >= 0x80 are cleared
-    /// by `~x`.
-    @inline(__always)
-    static func bytesBelow(_ x: UInt64, _ n: UInt8) -> UInt64 {
-        ~((x & low) &+ repeated(0x80 &- n)) & ~x & high
-    }
 
     /// The bits 7, 15, ..., 63 of `m` (as ``zeroBytes(_:)`` sets them) gathered into bits 0-7:
     /// one multiplication, since every (byte, multiplier byte) pair lands on a distinct bit.
